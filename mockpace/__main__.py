@@ -1,0 +1,3 @@
+from mockpace.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""The FastAPI application: one app serving the three 7pace API families and the admin plane."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import mockpace
+from mockpace.admin.router import router as admin_router
+from mockpace.common.clock import Clock
+from mockpace.common.errors import install_handlers
+from mockpace.common.routing import NormalizePathMiddleware
+from mockpace.common.timefmt import parse_datetime
+from mockpace.orgs import DataSource, Org, Progress, Registry
+from mockpace.reporting.router import router as reporting_router
+from mockpace.rest.router import router as rest_router
+from mockpace.settings import ServerSettings
+from mockpace.store import Store
+from mockpace.tracking.router import router as tracking_router
+
+DESCRIPTION = """A local emulator of the 7pace Timetracker APIs: REST CRUD (`/api/rest`),
+Tracking client (`/api/tracking/client`), Reporting OData (`/api/odata/v3.x`), and mockpace's own
+admin plane (`/_mockpace`, tag `admin`)."""
+
+
+def default_db_path() -> str:
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("mockpace")) / "mockpace.db")
+
+
+def data_source(settings: ServerSettings) -> DataSource:
+    return DataSource(seed=settings.seed, anchor_date=settings.anchor_date, users=settings.users,
+                      work_items=settings.work_items, days=settings.days,
+                      worklogs=settings.worklogs, fixture=settings.fixture)
+
+
+def start_clock(settings: ServerSettings) -> Clock:
+    return Clock().frozen(parse_datetime(settings.clock)) if settings.clock else Clock()
+
+
+def build_default_org(settings: ServerSettings, *, progress: Progress | None = None,
+                      reuse: bool = True) -> Org:
+    store = Store(settings.db or default_db_path())
+    org = Org("contoso", store)
+    org.load(data_source(settings), settings.org_settings(), clock=start_clock(settings),
+             progress=progress, reuse=reuse)
+    return org
+
+
+def create_app(settings: ServerSettings | None = None, registry: Registry | None = None) -> FastAPI:
+    settings = settings or ServerSettings(db=":memory:")
+    if registry is None:
+        registry = Registry()
+        registry.add(build_default_org(settings), default=True)
+    app = FastAPI(title="mockpace", version=mockpace.__version__, description=DESCRIPTION,
+                  openapi_tags=[{"name": "admin", "description": "mockpace's own admin plane"}])
+    app.state.registry = registry
+    app.state.server_settings = settings
+    install_handlers(app)
+    app.include_router(admin_router)
+    app.include_router(rest_router)
+    app.include_router(tracking_router)
+    app.include_router(reporting_router)
+    app.add_middleware(NormalizePathMiddleware)
+    logging.getLogger("odata_query").setLevel(logging.ERROR)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes: settings come from MOCKPACE_* (the
+    CLI seeded the database before the workers started, so each worker only reuses it)."""
+    return create_app(ServerSettings())

@@ -1,0 +1,251 @@
+"""Command line: ``mockpace serve``, ``mockpace seed``, ``mockpace tokens``, ``mockpace --version``.
+
+The ``serve`` flags are generated from ``ServerSettings`` so that every setting is a flag, an
+environment variable (``MOCKPACE_*``) and an admin-plane setting with one name. click (which typer
+is built on) is used directly because of that: typer wants one function parameter per flag.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+import types
+import typing
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any, Literal, get_args, get_origin
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import mockpace
+from mockpace.settings import ORG_SETTING_NAMES, ServerSettings
+
+err = Console(stderr=True)
+out = Console()
+
+
+class CliError(click.ClickException):
+    """One clear line on stderr and exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mockpace: error: {self.format_message()}", err=True)
+
+
+def _unwrap(annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else str
+    return annotation
+
+
+def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """click options for the named ServerSettings fields (default None = not given)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(names):
+            field = ServerSettings.model_fields[name]
+            flag = "--" + name.replace("_", "-")
+            annotation = _unwrap(field.annotation)
+            help_text = field.description or (
+                f"organization setting (default {field.default!r})" if name in ORG_SETTING_NAMES
+                else f"default {field.default!r}")
+            help_text += f"; env MOCKPACE_{name.upper()}"
+            if annotation is bool:
+                option = click.option(f"{flag}/--no-{flag[2:]}", name, default=None,
+                                      help=help_text)
+            elif get_origin(annotation) is Literal:
+                option = click.option(flag, name, default=None,
+                                      type=click.Choice([str(a) for a in get_args(annotation)]),
+                                      help=help_text)
+            elif annotation is int:
+                option = click.option(flag, name, default=None, type=int, help=help_text)
+            else:
+                option = click.option(flag, name, default=None, type=str, help=help_text)
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def build_settings(given: dict[str, Any]) -> ServerSettings:
+    try:
+        return ServerSettings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CliError(f"invalid value for {where}: {first['msg']}") from None
+
+
+DATA_FLAGS = ("db", "fixture", "seed", "anchor_date", "users", "work_items", "days", "worklogs")
+SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "clock", "log_level",
+               *ORG_SETTING_NAMES)
+
+
+def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, Any] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    return bar, report
+
+
+def load_org(settings: ServerSettings) -> Any:
+    """Seed or load the default organization, with a progress bar; errors are one line."""
+    from filelock import FileLock
+
+    from mockpace.app import build_default_org, default_db_path
+    from mockpace.seed import FixtureError
+
+    db = settings.db or default_db_path()
+    bar, report = _progress()
+    try:
+        lock_target = db if "://" not in db and db != ":memory:" else None
+        with bar:
+            if lock_target:
+                os.makedirs(os.path.dirname(os.path.abspath(lock_target)), exist_ok=True)
+                with FileLock(lock_target + ".lock"):
+                    return build_default_org(settings, progress=report)
+            return build_default_org(settings, progress=report)
+    except FixtureError as exc:
+        raise CliError(str(exc).replace("\n", "; ")) from None
+    except OSError as exc:
+        raise CliError(f"cannot use {settings.fixture or db}: {exc.strerror or exc}") from None
+    except Exception as exc:  # a database URL that cannot be opened, and the like
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise CliError(f"cannot open database {db}: {exc.__class__.__name__}: "
+                           f"{str(exc).splitlines()[0]}") from None
+        raise
+
+
+def check_port_free(host: str, port: int) -> None:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(mockpace.__version__, prog_name="mockpace")
+def cli() -> None:
+    """mockpace: a local emulator of the 7pace Timetracker APIs."""
+
+
+@cli.command()
+@settings_options(SERVE_FLAGS)
+def serve(**given: Any) -> None:
+    """Serve the REST, Tracking and Reporting APIs and the admin plane."""
+    import uvicorn
+
+    from mockpace.admin.service import token_list
+    from mockpace.app import create_app
+    from mockpace.orgs import Registry
+
+    settings = build_settings(given)
+    check_port_free(settings.host, settings.port)
+    started = time.perf_counter()
+    org = load_org(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    admin = next((t for t in token_list(org) if t["userId"] == org.admin_user_id), None)
+    out.print(f"[bold]mockpace {mockpace.__version__}[/] organization [bold]{org.name}[/] "
+              f"(collection {org.collection}) ready in {time.perf_counter() - started:.2f}s")
+    out.print(f"  REST       {base}/api/rest/me?api-version=3.2")
+    out.print(f"  Tracking   {base}/api/tracking/client/current?api-version=3.2")
+    out.print(f"  Reporting  {base}/api/odata/v3.2/")
+    out.print(f"  On-prem    {base}/api/{org.collection}/rest/...")
+    out.print(f"  Admin      {base}/_mockpace/health   docs: {base}/docs")
+    if admin:
+        out.print(f"  Admin user {admin['email']}  token [bold]{admin['token']}[/]")
+    out.print("  All tokens: mockpace tokens, or GET /_mockpace/tokens", highlight=False)
+    if settings.workers > 1:
+        # Workers build their own app from MOCKPACE_* and reuse the database seeded above.
+        os.environ.update({f"MOCKPACE_{k.upper()}": _env_value(v)
+                           for k, v in settings.model_dump().items() if v is not None})
+        os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None else str(org.store.path)
+        org.store.dispose()
+        uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.workers, log_level=settings.log_level)
+        return
+    registry = Registry()
+    registry.add(org, default=True)
+    app = create_app(settings, registry)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@cli.command()
+@settings_options(DATA_FLAGS)
+def seed(**given: Any) -> None:
+    """Build a database file (--db) with the data set and exit."""
+    settings = build_settings(given)
+    if not settings.db or settings.db == ":memory:":
+        raise CliError("mockpace seed needs --db FILE (the database file to build)")
+    started = time.perf_counter()
+    org = load_org(settings)
+    counts = org.store.counts()
+    out.print(f"seeded {settings.db}: {counts['users']} users, {counts['workItems']} work items, "
+              f"{counts['workLogs']} worklogs in {time.perf_counter() - started:.1f}s")
+
+
+@cli.command()
+@settings_options(DATA_FLAGS)
+@click.option("--json", "as_json", is_flag=True, help="print JSON (as GET /_mockpace/tokens)")
+def tokens(as_json: bool, **given: Any) -> None:
+    """List the users with their role and API token."""
+    from mockpace.admin.service import token_list
+
+    settings = build_settings(given)
+    entries = token_list(load_org(settings))
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+        return
+    table = Table("e-mail", "name", "role", "user id", "token")
+    for entry in entries:
+        table.add_row(entry["email"], entry["name"], entry["role"], entry["userId"],
+                      entry["token"])
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="mockpace", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        sys.exit(2)
+    except click.UsageError as exc:
+        click.echo(f"mockpace: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Authentication and roles: one dependency used by every 7pace surface (00-decisions.md s2).
+
+Accepted credentials: ``Authorization: Bearer <token>`` and ``Authorization: Basic
+base64(<anything>:<token>)`` (the Excel and Power BI way; a bare token after ``Basic`` works too).
+``auth=off`` serves every request as the organization's admin user. On on-prem paths
+(``/api/{collection}/...``) with ``onprem_auth=trust`` a request without credentials, or with an
+``NTLM``/``Negotiate`` header, is the admin user.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from mockpace.common.context import Context, get_context
+from mockpace.common.errors import SevenPaceError
+from mockpace.store import ApiToken, User
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    token: str | None  # None when served without a token (auth=off, onprem trust)
+    context: Context
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def has_role(self, *roles: str) -> bool:
+        return self.user.role in roles
+
+
+def token_from_header(value: str | None) -> tuple[str | None, str | None]:
+    """(scheme, token) from an Authorization header; scheme lower-cased."""
+    if not value:
+        return None, None
+    scheme, _, credential = value.strip().partition(" ")
+    scheme = scheme.lower()
+    credential = credential.strip()
+    if scheme == "basic" and credential:
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return scheme, credential
+        user, sep, password = decoded.partition(":")
+        if not sep:
+            return scheme, decoded
+        return scheme, password or user
+    return scheme, credential or None
+
+
+def unauthorized(message: str, *, on_prem: bool = False) -> SevenPaceError:
+    challenge = "NTLM, Negotiate" if on_prem else 'Bearer realm="7pace Timetracker"'
+    return SevenPaceError("UnauthorizedError", message, status=401,
+                          headers={"WWW-Authenticate": challenge})
+
+
+def _admin_user(context: Context) -> User:
+    with context.org.store.read() as session:
+        user = session.get(User, context.org.admin_user_id) if context.org.admin_user_id else None
+        if user is None:
+            user = session.exec(select(User).where(User.role == "Administrator")
+                                .order_by(User.email)).first()
+    if user is None:
+        raise unauthorized("The organization has no administrator to serve this request as.")
+    return user
+
+
+def lookup_token(context: Context, token: str) -> User | None:
+    now = context.now()
+    with context.org.store.read() as session:
+        return session.exec(
+            select(User).join(ApiToken, col(ApiToken.user_id) == col(User.id))
+            .where(ApiToken.token == token)
+            .where(ApiToken.kind != "refresh")  # refresh tokens only buy new tokens
+            .where(or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now))
+        ).first()
+
+
+def authenticate(request: Request, context: Context) -> Caller:
+    if context.settings.auth == "off":
+        return Caller(_admin_user(context), None, context)
+    scheme, token = token_from_header(request.headers.get("authorization"))
+    trust = context.on_prem and context.settings.onprem_auth == "trust"
+    if trust and (scheme is None or scheme in ("ntlm", "negotiate")):
+        return Caller(_admin_user(context), None, context)
+    if scheme is None or token is None:
+        raise unauthorized(
+            "Authorization required: send 'Authorization: Bearer <token>' with a Timetracker "
+            "API token.", on_prem=context.on_prem)
+    if scheme not in ("bearer", "basic"):
+        raise unauthorized(
+            f"Unsupported authorization scheme '{scheme}': use Bearer or Basic with the token.",
+            on_prem=context.on_prem)
+    user = lookup_token(context, token)
+    if user is None:
+        raise unauthorized("The token is not valid for this organization, or it has expired.",
+                           on_prem=context.on_prem)
+    return Caller(user, token, context)
+
+
+def get_caller(request: Request, context: Annotated[Context, Depends(get_context)]) -> Caller:
+    cached = getattr(request.state, "mockpace_caller", None)
+    if cached is not None:
+        return cached
+    caller = authenticate(request, context)
+    request.state.mockpace_caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_role(caller: Caller, roles: tuple[str, ...], action: str) -> None:
+    """403 AccessDenied unless the caller has one of ``roles``."""
+    if caller.role not in roles:
+        needed = " or ".join(roles)
+        raise SevenPaceError(
+            "AccessDenied",
+            f"Access denied. Not enough rights: {action} needs the role {needed}; "
+            f"the caller's role is {caller.role}.",
+            fields={"requiredRoles": list(roles), "role": caller.role},
+        )
+
+
+def require_any_role(caller: Caller, action: str) -> None:
+    """Every REST call but ``me`` is refused to users whose role is None."""
+    if caller.role == "None":
+        raise SevenPaceError(
+            "AccessDenied",
+            f"Access denied. Not enough rights: {action} needs a Timetracker role; "
+            "the caller's role is None.",
+            fields={"role": caller.role},
+        )

@@ -1,0 +1,5 @@
+"""Reporting API routes (placeholder until the surface is built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["reporting"])

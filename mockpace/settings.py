@@ -1,0 +1,92 @@
+"""Every setting of mockpace: server settings and the organization settings of 40-admin.md.
+
+Each is an environment variable ``MOCKPACE_<NAME>`` and a ``mockpace serve --<name-with-dashes>``
+flag. Organization settings are the defaults each organization starts with; at run time they live
+in the organization's database (``/_mockpace/settings`` reads and changes them there).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORT = 8765
+
+
+class OrgSettings(BaseModel):
+    """The organization settings of 40-admin.md, with their defaults (names are exact)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    activity_types_enabled: bool = True
+    prevent_future_time: bool = False
+    tracking_require_work_item: bool = False
+    tracking_require_comment: bool = False
+    tracking_require_activity_type: bool = False
+    tracking_block_closed_items: bool = False
+    activity_check_interval_minutes: int = Field(default=0, ge=0)
+    activity_check_wait_minutes: int = Field(default=5, ge=0)
+    max_track_length_hours: int = Field(default=0, ge=0)
+    tracking_envelope: Literal["bare", "data"] = "bare"
+    lenient_api_version: bool = False
+    lenient_params: bool = False
+    auth: Literal["on", "off"] = "on"
+    onprem_auth: Literal["token", "trust"] = "token"
+    pin_auto_validate: bool = True
+    rate_limit_per_minute: int = Field(default=0, ge=0)
+    rate_limit_per_hour: int = Field(default=0, ge=0)
+    journal_size: int = Field(default=1000, ge=0)
+    strict_contract: bool = False
+
+    def patched(self, changes: dict[str, Any]) -> OrgSettings:
+        """A copy with ``changes`` applied, validated strictly (no str->bool coercion)."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise SettingsError({name: "unknown setting" for name in unknown})
+        merged = self.model_dump() | changes
+        try:
+            return OrgSettings.model_validate(merged, strict=True)
+        except ValidationError as exc:
+            raise SettingsError(
+                {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
+            ) from exc
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+ORG_SETTING_NAMES = tuple(OrgSettings.model_fields)
+
+
+class ServerSettings(OrgSettings, BaseSettings):
+    """How the server runs and what data it serves, plus the organization defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MOCKPACE_", extra="forbid", validate_assignment=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    db: str = Field(default="", description="SQLite file, ':memory:' or any SQLAlchemy URL")
+    fixture: str | None = None
+    seed: int = 1
+    anchor_date: date | None = None
+    users: int = Field(default=25, ge=1)
+    work_items: int = Field(default=400, ge=1)
+    days: int = Field(default=90, ge=1)
+    worklogs: int | None = Field(default=None, ge=0)
+    admin_key: str | None = None
+    clock: str | None = Field(
+        default=None, description="fixed start instant (ISO 8601), or empty for real time"
+    )
+    log_level: str = "warning"
+
+    def org_settings(self) -> OrgSettings:
+        return OrgSettings(**{name: getattr(self, name) for name in ORG_SETTING_NAMES})

@@ -1,0 +1,250 @@
+"""Engine, sessions, bulk inserts and snapshots of one organization's database."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from mockpace.store import tables as _tables  # noqa: F401  (registers the tables)
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def db_datetime(value: datetime) -> str:
+    """A UTC datetime in the exact text form SQLAlchemy stores in SQLite, for raw bulk inserts."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def database_url(db: str) -> tuple[str, Path | None, bool]:
+    """Turn the ``--db`` value into (SQLAlchemy URL, SQLite file or None, is_temporary).
+
+    ``:memory:`` is a throw-away SQLite file in a temporary folder (in RAM where /dev/shm
+    exists): a true in-memory SQLite database is one per connection, which breaks the
+    concurrent requests a server must take; a file gives WAL and real locking.
+    """
+    if "://" in db:
+        url = make_url(db)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", MEMORY):
+            return db, Path(url.database or ""), False
+        if url.get_backend_name() == "sqlite":
+            db = MEMORY
+        else:
+            return db, None, False
+    if db == MEMORY:
+        base = "/dev/shm" if Path("/dev/shm").is_dir() else None
+        folder = Path(tempfile.mkdtemp(prefix="mockpace-", dir=base))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "mockpace.db"
+        return f"sqlite:///{path}", path, True
+    path = Path(db).expanduser()
+    return f"sqlite:///{path}", path, False
+
+
+class Store:
+    """One organization's database: engine with the pragmas mockpace needs, write sessions that
+    take the SQLite write lock up front, bulk inserts and cheap snapshots."""
+
+    def __init__(self, db: str = MEMORY) -> None:
+        self.url, self.path, self.temporary = database_url(db)
+        self.is_sqlite = self.path is not None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            kwargs["pool_size"] = 8
+            kwargs["max_overflow"] = 16
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            self._install_sqlite_hooks()
+        self._write_engine = self.engine.execution_options(mockpace_write=True)
+        self._memory_snapshots: dict[str, tuple[sqlite3.Connection, datetime]] = {}
+        self._snapshot_lock = threading.Lock()
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _install_sqlite_hooks(self) -> None:
+        temporary = self.temporary
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA synchronous={'OFF' if temporary else 'NORMAL'}")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # Writers take the lock at BEGIN: a deferred transaction that upgrades to a write
+            # fails at once with SQLITE_BUSY under WAL instead of waiting for busy_timeout.
+            write = conn.get_execution_options().get("mockpace_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def create_schema(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+
+    def clear(self) -> None:
+        """Delete every row of every table (schema kept), in one transaction."""
+        with self._write_engine.begin() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+    # -- sessions -----------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits on success and rolls back on any exception."""
+        with Session(self._write_engine) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # -- bulk loading -------------------------------------------------------------------------
+    def bulk_insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        chunk: int = 20_000,
+        conn: Any = None,
+    ) -> int:
+        """Insert prepared tuples (datetimes as ``db_datetime`` text, bools as 0/1) with the
+        driver's executemany: no ORM object per row. Pass ``conn`` (a DBAPI connection inside a
+        transaction) to load several tables in one transaction."""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        count = 0
+
+        def run(cursor: Any) -> None:
+            nonlocal count
+            batch: list[Sequence[Any]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= chunk:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+
+        if conn is not None:
+            run(conn.cursor())
+            return count
+        with self.raw_transaction() as raw:
+            run(raw.cursor())
+        return count
+
+    @contextmanager
+    def raw_transaction(self) -> Iterator[Any]:
+        """A DBAPI connection in one write transaction (SQLite: BEGIN IMMEDIATE)."""
+        if not self.is_sqlite:
+            raise NotImplementedError("bulk loading is implemented for SQLite only")
+        pooled = self.engine.raw_connection()
+        raw = pooled.driver_connection
+        assert raw is not None
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("PRAGMA defer_foreign_keys=ON")
+            yield raw
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        finally:
+            pooled.close()
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "users": conn.execute(text("SELECT count(*) FROM users")).scalar_one(),
+                "workItems": conn.execute(text("SELECT count(*) FROM work_items")).scalar_one(),
+                "workLogs": conn.execute(
+                    text("SELECT count(*) FROM worklogs WHERE is_deleted = 0")
+                ).scalar_one(),
+            }
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def _backup(self, source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+        source.backup(target, pages=-1)
+
+    def save_snapshot(self, name: str) -> datetime:
+        """Copy the whole database (data, settings, clock) aside under ``name``."""
+        if not self.is_sqlite:
+            raise NotImplementedError("snapshots need SQLite")
+        created = datetime.now(UTC)
+        with self._snapshot_lock:
+            pooled = self.engine.raw_connection()
+            try:
+                target = sqlite3.connect(":memory:", check_same_thread=False)
+                raw = pooled.driver_connection
+                assert raw is not None
+                self._backup(raw, target)
+            finally:
+                pooled.close()
+            old = self._memory_snapshots.pop(name, None)
+            if old:
+                old[0].close()
+            self._memory_snapshots[name] = (target, created)
+        return created
+
+    def restore_snapshot(self, name: str) -> float:
+        """Replace the database content with a saved snapshot; returns the milliseconds taken."""
+        start = time.perf_counter()
+        with self._snapshot_lock:
+            if name not in self._memory_snapshots:
+                raise KeyError(name)
+            source = self._memory_snapshots[name][0]
+            pooled = self.engine.raw_connection()
+            try:
+                raw = pooled.driver_connection
+                assert raw is not None
+                self._backup(source, raw)
+            finally:
+                pooled.close()
+        return (time.perf_counter() - start) * 1000
+
+    def drop_snapshot(self, name: str) -> None:
+        with self._snapshot_lock:
+            conn, _ = self._memory_snapshots.pop(name)
+            conn.close()
+
+    def snapshots(self) -> list[tuple[str, datetime]]:
+        return [(n, c) for n, (_, c) in self._memory_snapshots.items() if not n.startswith("__")]
+
+    def has_snapshot(self, name: str) -> bool:
+        return name in self._memory_snapshots
+
+    def dispose(self) -> None:
+        for conn, _ in self._memory_snapshots.values():
+            conn.close()
+        self._memory_snapshots.clear()
+        self.engine.dispose()

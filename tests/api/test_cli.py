@@ -1,0 +1,126 @@
+"""The command line, run as a user runs it: a subprocess of the installed entry point."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import SMALL_FIXTURE
+
+MOCKPACE = [sys.executable, "-m", "mockpace"]
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MOCKPACE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("mockpace: error: ")
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "mockpace, version 0.1.0"
+
+
+def test_bad_flag_is_one_line_and_status_2() -> None:
+    assert_one_line_error(run("serve", "--no-such-flag"), "--no-such-flag")
+
+
+def test_bad_setting_value_is_one_line_and_status_2() -> None:
+    assert_one_line_error(run("serve", "--tracking-envelope", "xml"), "xml")
+    assert_one_line_error(run("serve", "--port", "70000"), "port")
+    assert_one_line_error(run("seed", "--db", "x.db", "--anchor-date", "2026-02-31"),
+                          "anchor_date")
+
+
+def test_unreadable_database_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert_one_line_error(run("seed", "--db", str(blocker / "sub" / "x.db"), "--users", "3"),
+                          str(blocker))
+
+
+def test_fixture_with_errors_is_refused_naming_file_and_entry(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"users": [{"email": "a@x.com"}], "workLogs": [
+        {"user": "ghost@x.com", "timestamp": "2026-13-01T00:00:00Z", "length": 60}]}))
+    result = run("seed", "--db", str(tmp_path / "x.db"), "--fixture", str(bad))
+    assert_one_line_error(result, "bad.json")
+
+
+def test_port_in_use_is_one_line_and_status_2() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert_one_line_error(run("serve", "--port", str(port), "--db", ":memory:"), str(port))
+
+
+def test_seed_builds_a_file_and_tokens_json_reads_it(tmp_path: Path) -> None:
+    db = tmp_path / "data.db"
+    result = run("seed", "--db", str(db), "--fixture", str(SMALL_FIXTURE))
+    assert result.returncode == 0, result.stderr
+    assert db.exists()
+    listed = run("tokens", "--json", "--db", str(db), "--fixture", str(SMALL_FIXTURE))
+    assert listed.returncode == 0, listed.stderr
+    entries = json.loads(listed.stdout)
+    assert entries == sorted(entries, key=lambda e: e["email"])
+    assert {"email", "name", "role", "userId", "token"} == set(entries[0])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_health_and_me_with_a_printed_token(tmp_path: Path, workers: int) -> None:
+    port = free_port()
+    db = tmp_path / "serve.db"
+    proc = subprocess.Popen(
+        [*MOCKPACE, "serve", "--port", str(port), "--db", str(db), "--users", "6",
+         "--work-items", "40", "--days", "10", "--workers", str(workers)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(base + "/_mockpace/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.time() < deadline, "server did not start"
+            time.sleep(0.2)
+        tokens = httpx.get(base + "/_mockpace/tokens").json()
+        admin = next(t for t in tokens if t["role"] == "Administrator")
+        me = httpx.get(base + "/api/rest/me?api-version=3.2",
+                       headers={"Authorization": f"Bearer {admin['token']}"})
+        assert me.status_code == 200
+        assert me.json()["data"]["user"]["email"] == admin["email"]
+        # settings written through one worker are seen by every worker (they live in the db)
+        httpx.patch(base + "/_mockpace/settings", json={"lenient_api_version": True})
+        for _ in range(6):
+            assert httpx.get(base + "/api/rest/me", headers={
+                "Authorization": f"Bearer {admin['token']}"}).status_code == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "token" in out and f"http://127.0.0.1:{port}/api/rest" in out
