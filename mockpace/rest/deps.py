@@ -1,13 +1,15 @@
-"""Dependencies shared by the REST routes: api-version and the authenticated caller."""
+"""Dependencies shared by the REST routes: api-version, the query view and the JSON body."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from mockpace.common.context import Context, get_context
 from mockpace.common.versions import REST_VERSIONS, check_api_version
+from mockpace.rest.params import RestQuery
+from mockpace.rest.schemas import parse_json
 
 
 def rest_version(request: Request, context: Annotated[Context, Depends(get_context)]) -> str:
@@ -19,3 +21,19 @@ def rest_version(request: Request, context: Annotated[Context, Depends(get_conte
 
 
 RestVersion = Annotated[str, Depends(rest_version)]
+
+
+def rest_query(request: Request, context: Annotated[Context, Depends(get_context)]) -> RestQuery:
+    return RestQuery(request.query_params, lenient=context.settings.lenient_params)
+
+
+QueryDep = Annotated[RestQuery, Depends(rest_query)]
+
+
+async def json_body(request: Request) -> Any:
+    """The request body as JSON; malformed or empty is 400 BadRequest. Read here (async) so
+    the sync route runs in the thread pool with the body in hand."""
+    return parse_json(await request.body())
+
+
+JsonBody = Annotated[Any, Depends(json_body)]

@@ -1,41 +1,123 @@
-"""REST CRUD API routes (/api/rest/...): thin, rules live in service.py."""
+"""REST CRUD API routes (/api/rest/...): thin, rules live in service.py.
+
+Routes are declared in lower case (paths are lower-cased before routing). Dependencies resolve
+in parameter order: the caller (401), then api-version (400), then the body (400).
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Query
-from sqlmodel import select
+from fastapi import APIRouter
+from starlette.responses import Response
 
 from mockpace.common.auth import CallerDep
-from mockpace.rest.deps import RestVersion
-from mockpace.rest.wire import account_json, activity_type_json, user_json
-from mockpace.store import ActivityType, Organization
+from mockpace.rest import service
+from mockpace.rest.deps import JsonBody, QueryDep, RestVersion
+from mockpace.rest.params import week_start_parameter
+from mockpace.rest.wire import JSON_MEDIA, ok, ok_json
 
 router = APIRouter(prefix="/api/rest", tags=["rest"])
 
 
-def expands_display_name(expand: str | None) -> bool:
-    return bool(expand) and "user.displayname" in (expand or "").lower()
-
-
 @router.get("/me")
-def get_me(
-    caller: CallerDep,
-    _version: RestVersion,
-    expand: str | None = Query(default=None, alias="$expand"),
-) -> dict[str, Any]:
+def get_me(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
     """The caller: user, account, default activity type and time-zone offset (minutes)."""
-    store = caller.context.org.store
-    with store.read() as session:
-        org = session.exec(select(Organization)).one()
-        default_type = (
-            session.get(ActivityType, caller.user.default_activity_type_id)
-            if caller.user.default_activity_type_id else None
-        )
-    return {"data": {
-        "user": user_json(caller.user, expand_display_name=expands_display_name(expand)),
-        "account": account_json(org),
-        "defaultActivityType": activity_type_json(default_type) if default_type else None,
-        "timeZone": caller.user.timezone_offset,
-    }}
+    return ok(service.me(caller=caller, query=query))
+
+
+@router.get("/users")
+def list_users(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """All users, ordered by name; `$count`, `$skip`, `$expand`."""
+    return ok(service.list_users(caller=caller, query=query))
+
+
+@router.get("/users/roles")
+def list_user_roles(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """Users with their role (Administrator only); `includeNoneRoles`, paging, `$expand`."""
+    return ok(service.list_user_roles(caller=caller, query=query))
+
+
+@router.post("/users/roles")
+def assign_roles(caller: CallerDep, _version: RestVersion, body: JsonBody) -> Response:
+    """Assign roles by user id, vstsId or e-mail; `skipErrors`."""
+    return ok(service.assign_roles(caller=caller, body=body))
+
+
+@router.get("/users/{user_id}")
+def get_user(user_id: str, caller: CallerDep, _version: RestVersion,
+             query: QueryDep) -> Response:
+    return ok(service.get_user(caller=caller, user_id=user_id, query=query))
+
+
+@router.get("/activitytypes")
+def activity_types(caller: CallerDep, _version: RestVersion) -> Response:
+    """The activity-type configuration, `[Not Set]` first."""
+    return ok(service.activity_types(caller=caller))
+
+
+@router.get("/activitytypes/{type_id}")
+def activity_type(type_id: str, caller: CallerDep, _version: RestVersion) -> Response:
+    return ok(service.activity_type(caller=caller, type_id=type_id))
+
+
+@router.get("/worklogs")
+def my_worklogs(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """The caller's worklogs, newest first; filters and paging of 10-rest.md 4.6/4.7."""
+    return ok_json(service.list_worklogs(caller=caller, query=query, all_users=False))
+
+
+@router.get("/worklogs/all")
+def all_worklogs(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """Everybody's worklogs (Administrator, Budget or Product)."""
+    return ok_json(service.list_worklogs(caller=caller, query=query, all_users=True))
+
+
+@router.post("/worklogs")
+def create_worklog(caller: CallerDep, version: RestVersion, query: QueryDep,
+                   body: JsonBody) -> Response:
+    return ok_json(service.create_worklog(caller=caller, version=version, body=body, query=query))
+
+
+@router.post("/worklogs/batch")
+def create_batch(caller: CallerDep, version: RestVersion, query: QueryDep,
+                 body: JsonBody) -> Response:
+    """A JSON array of up to 500 creation models; all-or-nothing; `validateOnly`. The answer
+    is the bare array (no envelope), as the specification declares."""
+    return Response(service.create_batch(caller=caller, version=version, body=body,
+                                         query=query).encode(), media_type=JSON_MEDIA)
+
+
+@router.get("/worklogs/{worklog_id}")
+def get_worklog(worklog_id: str, caller: CallerDep, _version: RestVersion,
+                query: QueryDep) -> Response:
+    return ok_json(service.get_worklog(caller=caller, worklog_id=worklog_id, query=query))
+
+
+@router.patch("/worklogs/{worklog_id}")
+def update_worklog(worklog_id: str, caller: CallerDep, _version: RestVersion, query: QueryDep,
+                   body: JsonBody) -> Response:
+    return ok_json(service.update_worklog(caller=caller, worklog_id=worklog_id, body=body,
+                                          query=query))
+
+
+@router.delete("/worklogs/{worklog_id}")
+def delete_worklog(worklog_id: str, caller: CallerDep, _version: RestVersion) -> Response:
+    service.delete_worklog(caller=caller, worklog_id=worklog_id)
+    return ok(None)
+
+
+@router.get("/timeapproval/all")
+def list_approvals(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """Time-approval records (Administrator or Approval Manager)."""
+    return ok(service.list_approvals(caller=caller, query=query))
+
+
+@router.post("/timeapproval/week")
+def submit_week(caller: CallerDep, _version: RestVersion, body: JsonBody) -> Response:
+    """Submit the caller's week (`weekStart`) to `assignedManagerId`."""
+    return ok(service.submit_week(caller=caller, body=body))
+
+
+@router.delete("/timeapproval/week")
+def revoke_week(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
+    """Revoke the caller's submitted week `weekStart`."""
+    return ok(service.revoke_week(caller=caller, week_start=week_start_parameter(query)))

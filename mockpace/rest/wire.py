@@ -1,14 +1,28 @@
 """REST wire shapes, built straight from rows in the exact key order of the real service
-(10-rest.md section 7). Output we build ourselves is not re-validated (hot paths)."""
+(10-rest.md section 7). Output we build ourselves is not re-validated (hot paths).
+
+Worklogs are rendered to JSON by the database (``WORKLOG_JSON``): one SELECT per page.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+import orjson
+from starlette.responses import Response
+
+from mockpace.common.timefmt import format_rest, format_rest_sql
 from mockpace.store import ActivityType, Organization, User
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
 
 NOT_SET = {"color": "ffffff", "name": "[Not Set]", "id": NOT_SET_ACTIVITY_TYPE_ID}
+JSON_MEDIA = "application/json; charset=utf-8"
+
+
+def ok(data: Any) -> Response:
+    """The REST success envelope ``{"data": ...}``, serialized with orjson."""
+    return Response(orjson.dumps({"data": data}), media_type=JSON_MEDIA)
 
 
 def user_json(user: User, *, expand_display_name: bool = False) -> dict[str, Any]:
@@ -38,4 +52,133 @@ def account_json(org: Organization) -> dict[str, Any]:
         "vstsCollectionId": org.vsts_collection_id,
         "name": org.collection,
         "id": org.id,
+    }
+
+
+def role_json(role_id: str, name: str) -> dict[str, Any]:
+    return {"id": role_id, "name": name}
+
+
+def user_with_role_json(user: User, role_id: str, *, expand_display_name: bool) -> dict[str, Any]:
+    """`userWithRole` (shape not published; mockpace's decision): the user, then the role."""
+    return {"user": user_json(user, expand_display_name=expand_display_name),
+            "role": role_json(role_id, user.role)}
+
+
+# -- worklogs ---------------------------------------------------------------------------------
+#
+# Worklog objects are rendered by SQLite itself (json_object keeps the key order given), one JSON
+# text per row, in one statement per page: no per-row Python, no per-row query (measured no
+# slower than building dicts in Python, and simpler to keep in one place). Bound parameters:
+# :expand (fill displayName), :editable (compute isCanEdit/isCanDelete), :caller and :admin.
+
+def _user_sql(alias: str) -> str:
+    """User in the 3.2 key order (see ``user_json``)."""
+    return (
+        f"json_object('uniqueName', {alias}.unique_name, "
+        f"'displayName', CASE WHEN :expand THEN {alias}.name END, "
+        f"'vstsId', {alias}.vsts_id, 'vstsCollectionId', {alias}.vsts_collection_id, "
+        f"'vstsCollectionId2', {alias}.vsts_collection_id2, 'email', {alias}.email, "
+        f"'name', {alias}.name, 'id', {alias}.id)"
+    )
+
+
+def _bool_sql(expression: str) -> str:
+    return f"json(CASE WHEN {expression} THEN 'true' ELSE 'false' END)"
+
+
+_OFFSET = "uu.timezone_offset"
+# Monday (user-local) of the owner's week holding the worklog, as stored in time_approvals.
+LOCAL_WEEK_START = (
+    f"date(datetime(w.timestamp, {_OFFSET} || ' minutes'), '-6 days', 'weekday 1')"
+)
+_LOCKED = (
+    "EXISTS (SELECT 1 FROM time_approvals ta WHERE ta.user_id = w.user_id "
+    f"AND ta.week_start = {LOCAL_WEEK_START} AND ta.approval_state IN (3, 99))"
+)
+_CAN_EDIT = f"(:admin OR w.user_id = :caller) AND NOT {_LOCKED}"
+_CAN = f"CASE WHEN :editable THEN {_bool_sql(_CAN_EDIT)} END"
+_FLAGS = ", ".join(
+    f"'{name}', {_bool_sql('w.' + column)}" for name, column in (
+        ("isTracked", "is_tracked"), ("isManuallyEntered", "is_manually_entered"),
+        ("isChanged", "is_changed"), ("isTrackedExtended", "is_tracked_extended"),
+        ("isImported", "is_imported"), ("isFromApi", "is_from_api"),
+        ("isBillable", "is_billable")))
+_ACTIVITY_TYPE = (
+    "CASE WHEN w.activity_type_id IS NULL THEN json_object('color', 'ffffff', 'name', "
+    f"'[Not Set]', 'id', '{NOT_SET_ACTIVITY_TYPE_ID}') "
+    "ELSE json_object('color', t.color, 'name', t.name, 'id', w.activity_type_id) END"
+)
+WORKLOG_JSON = (
+    "json_object("
+    f"'timestamp', {format_rest_sql('w.timestamp', _OFFSET)}, "
+    "'length', w.length, 'billableLength', w.billable_length, "
+    "'workItemId', w.work_item_id, 'comment', COALESCE(w.comment, ''), "
+    "'user', json(uu.j), 'addedByUser', json(ua.j), 'editedByUser', json(ue.j), "
+    f"'createdTimestamp', {format_rest_sql('w.created_timestamp', _OFFSET, fraction=True)}, "
+    f"'editedTimestamp', {format_rest_sql('w.edited_timestamp', _OFFSET, fraction=True)}, "
+    f"'activityType', {_ACTIVITY_TYPE}, 'flags', json_object({_FLAGS}), "
+    f"'isCanEdit', {_CAN}, 'isCanDelete', {_CAN}, 'id', w.id)"
+)
+
+
+def worklog_select(where: str, page: str = "") -> str:
+    """(worklog id, owner id, worklog JSON) of the worklogs matching ``where`` (alias ``w``),
+    newest first then by id, in one statement. The page's row ids come from the
+    (is_deleted, timestamp, id) index, so a deep ``$skip`` stays cheap; only the page's rows are
+    read and rendered, and each user object is rendered once per page, not once per row."""
+    return (
+        "WITH p AS MATERIALIZED (SELECT w.rowid AS rid, w.timestamp AS ts, w.id AS wid "
+        f"FROM worklogs w WHERE {where} ORDER BY w.timestamp DESC, w.id{page}), "
+        "pw AS MATERIALIZED (SELECT p.ts, p.wid, w.rowid AS rid, w.user_id AS uid, "
+        "w.added_by_user_id AS aid, COALESCE(w.edited_by_user_id, w.added_by_user_id) AS eid "
+        "FROM p JOIN worklogs w ON w.rowid = p.rid), "
+        f"uj AS MATERIALIZED (SELECT x.id, x.timezone_offset, {_user_sql('x')} AS j "
+        "FROM users x WHERE x.id IN (SELECT uid FROM pw UNION SELECT aid FROM pw "
+        "UNION SELECT eid FROM pw)) "
+        f"SELECT w.id, w.user_id, {WORKLOG_JSON} FROM pw JOIN worklogs w ON w.rowid = pw.rid "
+        "JOIN uj uu ON uu.id = pw.uid JOIN uj ua ON ua.id = pw.aid JOIN uj ue ON ue.id = pw.eid "
+        "LEFT JOIN activity_types t ON t.id = w.activity_type_id ORDER BY pw.ts DESC, pw.wid"
+    )
+
+
+def ok_json(data_json: str) -> Response:
+    """``{"data": ...}`` around JSON text the database already rendered."""
+    return Response(f'{{"data":{data_json}}}'.encode(), media_type=JSON_MEDIA)
+
+
+def json_array(items: list[str]) -> str:
+    return "[" + ",".join(items) + "]"
+
+
+# -- time approvals ---------------------------------------------------------------------------
+
+def _local_date(value: date) -> str:
+    return f"{value.isoformat()}T00:00:00"
+
+
+def approval_json(row: Any, users: dict[str, User], *, expand_display_name: bool
+                  ) -> dict[str, Any]:
+    """TimeApproval in the order of 10-rest.md 7.6; times in the week owner's local time."""
+    owner = users[row.user_id]
+    offset = owner.timezone_offset
+
+    def when(value: datetime | None) -> str | None:
+        return format_rest(value, offset, fraction=True) if value is not None else None
+
+    def who(user_id: str | None) -> dict[str, Any] | None:
+        user = users.get(user_id) if user_id else None
+        return user_json(user, expand_display_name=expand_display_name) if user else None
+
+    return {
+        "id": row.id,
+        "weekStartDate": _local_date(row.week_start),
+        "weekEndDate": _local_date(row.week_end),
+        "user": user_json(owner, expand_display_name=expand_display_name),
+        "approvalState": row.approval_state,
+        "modificationTimestamp": when(row.modification_timestamp),
+        "submittedTimestamp": when(row.submitted_timestamp),
+        "approvalTimestamp": when(row.approval_timestamp),
+        "assignedManager": who(row.assigned_manager_id),
+        "approvedByManager": who(row.approved_by_manager_id),
     }

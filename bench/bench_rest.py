@@ -1,0 +1,245 @@
+"""REST CRUD throughput against the framework's floor, both on live uvicorn (one worker each).
+
+Measured: ``GET workLogs/all?$count=500`` and ``POST workLogs`` on mockpace, and the same two
+paths on a bare FastAPI app that answers the very same JSON bytes from memory (the floor: HTTP
+parsing, routing, sending the bytes). Each server runs in its own process; the load comes from
+``CLIENTS`` threads with keep-alive connections (http.client, the cheapest Python client).
+``GET me`` (auth plus one row) is measured too: the per-request cost every 7pace route pays.
+
+Data: ``MOCKPACE_BENCH_WORKLOGS`` worklogs (default 100,000) over 25 users, bulk-inserted into a
+file database. Targets (issue 3): the list within 2x of the floor; at least 500 creates/s.
+
+Run: ``.venv/bin/python -m bench.bench_rest``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import Request  # module level: the floor's annotation is resolved from here
+
+NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
+DEV = "d0e030e2-b8b4-e711-8418-00155d0a6b50"
+USERS = 25
+CLIENTS = int(os.environ.get("MOCKPACE_BENCH_CLIENTS", "4"))
+LIST_PATH = "/api/rest/workLogs/all?api-version=3.2&$count=500"
+POST_PATH = "/api/rest/workLogs?api-version=3.2"
+ME_PATH = "/api/rest/me?api-version=3.2"
+TOKEN = "token-0"
+
+
+def build_database(path: Path, worklogs: int) -> None:
+    from mockpace.store import Store, db_datetime
+
+    store = Store(str(path))
+    store.create_schema()
+    rng = random.Random(3)
+    stamp = db_datetime(NOW)
+    users = [f"0a000000-0000-0000-0000-{i:012d}" for i in range(USERS)]
+    with store.raw_transaction() as raw:
+        store.bulk_insert("organizations", ["id", "name", "collection", "vsts_id",
+                                            "vsts_collection_id",
+                                            "system_default_activity_type_id", "admin_user_id"],
+                          [("org", "contoso", "DefaultCollection", "v", "v",
+                            "00000000-0000-0000-0000-000000000000", users[0])], conn=raw)
+        store.bulk_insert("activity_types", ["id", "name", "color", "position"],
+                          [("00000000-0000-0000-0000-000000000000", "[Not Set]", "ffffff", 0),
+                           (DEV, "Development", "46aee8", 1)], conn=raw)
+        store.bulk_insert("users", ["id", "unique_name", "name", "email", "vsts_id",
+                                    "vsts_collection_id", "vsts_collection_id2", "role",
+                                    "timezone_offset"],
+                          [(u, f"u{i}@contoso.com", f"User {i}", f"u{i}@contoso.com", u, u, u,
+                            "Administrator" if i == 0 else "Team", 60 * (i % 3))
+                           for i, u in enumerate(users)], conn=raw)
+        store.bulk_insert("api_tokens", ["token", "user_id", "kind", "created_at"],
+                          [(f"token-{i}", u, "personal", stamp) for i, u in enumerate(users)],
+                          conn=raw)
+
+        def rows() -> Any:
+            for n in range(worklogs):
+                start = db_datetime(NOW - timedelta(days=rng.randint(0, 90),
+                                                    minutes=15 * rng.randint(0, 40)))
+                yield (f"{n:08x}-0000-4000-8000-000000000000", rng.choice(users), users[0],
+                       start, rng.randint(600, 7200), rng.randint(1, 5000), "work",
+                       DEV if n % 3 else None, start, start, 0, 1, 0, 0, 0, 0, 0, 0)
+
+        store.bulk_insert("worklogs", ["id", "user_id", "added_by_user_id", "timestamp",
+                                       "length", "work_item_id", "comment", "activity_type_id",
+                                       "created_timestamp", "edited_timestamp", "is_tracked",
+                                       "is_manually_entered", "is_changed",
+                                       "is_tracked_extended", "is_imported", "is_from_api",
+                                       "is_billable", "is_deleted"], rows(), conn=raw)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    store.dispose()
+
+
+def serve_mockpace(path: str, port: int) -> None:
+    import uvicorn
+
+    from mockpace.app import create_app
+    from mockpace.orgs import Org, Registry
+    from mockpace.settings import ServerSettings
+    from mockpace.store import Store
+
+    org = Org("contoso", Store(path))
+    org.refresh_identity()
+    registry = Registry()
+    registry.add(org, default=True)
+    app = create_app(ServerSettings(db=path), registry)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def serve_floor(list_body: bytes, post_body: bytes, me_body: bytes, port: int) -> None:
+    import uvicorn
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    app = FastAPI()
+    media = "application/json; charset=utf-8"
+
+    @app.get("/api/rest/workLogs/all")
+    def floor_list() -> Response:
+        return Response(list_body, media_type=media)
+
+    @app.get("/api/rest/me")
+    def floor_me() -> Response:
+        return Response(me_body, media_type=media)
+
+    @app.post("/api/rest/workLogs")
+    async def floor_post(request: Request) -> Response:
+        await request.body()
+        return Response(post_body, media_type=media)
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, int]:
+    port = free_port()
+    process = multiprocessing.get_context("fork").Process(target=target, args=(*args, port),
+                                                         daemon=True)
+    process.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str,
+            body: bytes | None = None) -> bytes:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
+    return data
+
+
+def post_body(n: int) -> bytes:
+    return orjson.dumps({"timeStamp": "2026-11-03T09:00:00", "length": 1800 + n % 100,
+                         "workItemId": 4711, "comment": f"bench {n}"})
+
+
+def load(port: int, method: str, path: str, total: int) -> dict[str, float]:
+    """``total`` requests split over CLIENTS threads; req/s over the wall time, p50/p99."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_client = total // CLIENTS
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        for n in range(per_client):
+            body = post_body(index * per_client + n) if method == "POST" else None
+            started = time.perf_counter()
+            request(conn, method, path, body)
+            mine.append((time.perf_counter() - started) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for n in range(20):
+        request(warm, method, path, post_body(10_000_000 + n) if method == "POST" else None)
+    warm.close()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {"rps": len(latencies) / wall, "p50": statistics.median(latencies),
+            "p99": latencies[int(len(latencies) * 0.99) - 1]}
+
+
+def main() -> None:
+    worklogs = int(os.environ.get("MOCKPACE_BENCH_WORKLOGS", "100000"))
+    list_runs = int(os.environ.get("MOCKPACE_BENCH_LIST_RUNS", "400"))
+    post_runs = int(os.environ.get("MOCKPACE_BENCH_POST_RUNS", "2000"))
+    folder = Path(tempfile.mkdtemp(prefix="mockpace-bench-rest-"))
+    path = folder / "bench.db"
+    began = time.perf_counter()
+    build_database(path, worklogs)
+    print(f"built {worklogs:,} worklogs in {time.perf_counter() - began:.1f} s")
+
+    mock, port = start(serve_mockpace, str(path))
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        list_bytes = request(conn, "GET", LIST_PATH)
+        post_bytes = request(conn, "POST", POST_PATH, post_body(-1))
+        me_bytes = request(conn, "GET", ME_PATH)
+        conn.close()
+        assert len(orjson.loads(list_bytes)["data"]) == 500
+        results = {"GET workLogs/all $count=500": load(port, "GET", LIST_PATH, list_runs),
+                   "POST workLogs": load(port, "POST", POST_PATH, post_runs),
+                   "GET me (reference)": load(port, "GET", ME_PATH, post_runs)}
+    finally:
+        mock.kill()
+    floor, floor_port = start(serve_floor, list_bytes, post_bytes, me_bytes)
+    try:
+        floors = {"GET workLogs/all $count=500": load(floor_port, "GET", LIST_PATH, list_runs),
+                  "POST workLogs": load(floor_port, "POST", POST_PATH, post_runs),
+                  "GET me (reference)": load(floor_port, "GET", ME_PATH, post_runs)}
+    finally:
+        floor.kill()
+    print(f"list body {len(list_bytes):,} bytes; {CLIENTS} client threads; one uvicorn worker")
+    print(f"{'call':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'floor req/s':>11} "
+          f"{'p50':>6} {'p99':>6} | {'floor/mock':>10}")
+    for name, mine in results.items():
+        base = floors[name]
+        print(f"{name:28} {mine['rps']:8.0f} {mine['p50']:8.2f} {mine['p99']:8.2f} | "
+              f"{base['rps']:11.0f} {base['p50']:6.2f} {base['p99']:6.2f} | "
+              f"{base['rps'] / mine['rps']:9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.api.rest.scenario import build_app, org_of
+
+
+@pytest.fixture(scope="session")
+def _rest_app() -> FastAPI:
+    return build_app()
+
+
+@pytest.fixture
+def rest_app(_rest_app: FastAPI) -> FastAPI:
+    org_of(_rest_app).reset()
+    return _rest_app
+
+
+@pytest.fixture
+def client(rest_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(rest_app) as test_client:
+        yield test_client

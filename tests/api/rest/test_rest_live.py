@@ -1,0 +1,73 @@
+"""Against a live uvicorn server: concurrent creates from several threads all persist."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from tests.api.rest.helpers import V
+from tests.api.rest.scenario import build_app, headers, org_of
+
+THREADS = 6
+PER_THREAD = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[str, FastAPI]]:
+    app = build_app()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_concurrent_creates_all_persist(live: tuple[str, FastAPI]) -> None:
+    base, app = live
+    before = org_of(app).store.counts()["workLogs"]
+    who = ["john", "jordan", "eugene", "budget", "product", "manager"]
+
+    def worker(n: int) -> list[str]:
+        ids = []
+        with httpx.Client(base_url=base, headers=headers(who[n]), timeout=30) as http:
+            for i in range(PER_THREAD):
+                response = http.post(f"/api/rest/workLogs?{V}",
+                                     json={"length": 60 + i, "comment": f"thread {n} #{i}"})
+                assert response.status_code == 200, response.text
+                ids.append(response.json()["data"]["id"])
+        return ids
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(worker, range(THREADS)))
+    created = [wid for ids in results for wid in ids]
+    assert len(set(created)) == THREADS * PER_THREAD
+    assert org_of(app).store.counts()["workLogs"] == before + THREADS * PER_THREAD
+    with httpx.Client(base_url=base, headers=headers("eugene")) as http:
+        listed = http.get(f"/api/rest/workLogs/all?{V}&$fromCreatedTimestamp=2023-12-12"
+                          ).json()["data"]
+    assert {w["id"] for w in listed} == set(created)
+    assert sorted(w["comment"] for w in listed) == sorted(
+        f"thread {n} #{i}" for n in range(THREADS) for i in range(PER_THREAD))
