@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100k,1m",
                         help=f"comma-separated, from {', '.join(SIZES)} (default: all)")
-    args = parser.parse_args(argv)
+    # parse_known_args: ``python -m bench seed`` calls main() with the runner's own argv.
+    args = parser.parse_known_args(argv)[0]
     results = []
     for label in args.sizes.split(","):
         params = SIZES[label.strip().lower()]

@@ -1100,7 +1100,7 @@ def dump_fixture(store: Store) -> dict[str, Any]:
             out["organization"] = {"id": o[0], "name": o[1], "collection": o[2], "vstsId": o[3],
                                    "vstsCollectionId": o[4], "adminUser": o[6],
                                    "systemDefaultActivityType": o[5]}
-        out["settings"] = {n: json.loads(v) if v is not None else None
+        out["settings"] = {n: _json_value(v)
                            for n, v in rows("SELECT name, value FROM settings ORDER BY rowid")}
         out["activityTypes"] = [
             {"id": r[0], "name": r[1], "color": r[2], "position": r[3]}
@@ -1162,11 +1162,19 @@ def dump_fixture(store: Store) -> dict[str, Any]:
             {"user": t[0], "isTracking": bool(t[1]), "workItem": t[2], "activityType": t[3],
              "comment": t[4], "startedAt": _iso(t[5]), "lastActivityAt": _iso(t[6]),
              "activityCheckDueAt": _iso(t[7]), "stoppedTrackType": t[8],
-             "state": json.loads(t[9]) if t[9] else {}}
+             "state": _json_value(t[9]) or {}}
             for t in rows(f"SELECT {', '.join(TABLE_COLUMNS['tracking_sessions'])} "
                           "FROM tracking_sessions ORDER BY rowid")
         ]
     return out
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column read raw: SQLite's NUMERIC affinity (a column declared JSON) turns the
+    text of a JSON number into a number, so only text needs decoding."""
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return value
 
 
 def _dump_projects(rows: Any) -> list[dict[str, Any]]:
@@ -1194,7 +1202,7 @@ def _dump_projects(rows: Any) -> list[dict[str, Any]]:
             node["finishDate"] = str(it[4])
         by_id[it[1]]["iterations"].append(node)
     for w in rows(f"SELECT {', '.join(columns)} FROM work_items ORDER BY id"):
-        fields = json.loads(w[idx["fields"]]) if w[idx["fields"]] else {}
+        fields = _json_value(w[idx["fields"]]) or {}
         for i, column in vsts:
             value = w[i]
             if value is not None:

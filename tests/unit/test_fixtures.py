@@ -19,7 +19,7 @@ from mockpace.seed import (
     generate,
     load_fixture,
 )
-from mockpace.store import Store
+from mockpace.store import Setting, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "fixtures" / "small.yaml"
@@ -315,7 +315,13 @@ def test_generated_store_round_trips_exactly() -> None:
         raw.execute("INSERT INTO api_tokens (token, user_id, kind, created_at, expires_at) "
                     "SELECT 'access-1', id, 'access', '2026-03-06 08:00:00.000000', "
                     "'2026-03-06 09:00:00.000000' FROM users LIMIT 1")
+    with source.write() as session:  # JSON values of every kind, written by the ORM
+        for name, value in (("limit", 5), ("ratio", 0.5), ("label", "x"), ("list", [1, 2]),
+                            ("object", {"a": 1}), ("empty", None)):
+            session.add(Setting(name=name, value=value))
     dump = dump_fixture(source)
+    assert dump["settings"] == {"prevent_future": True, "limit": 5, "ratio": 0.5, "label": "x",
+                                "list": [1, 2], "object": {"a": 1}, "empty": None}
     assert any(w["isDeleted"] for w in dump["workLogs"])
     text = json.dumps(dump)  # JSON-ready as it is
     target = new_store()
