@@ -1,5 +1,66 @@
-"""Reporting API routes (placeholder until the surface is built)."""
+"""Reporting API routes: the service document and one catch-all under /api/odata/{version}.
 
-from fastapi import APIRouter
+The path prefix arrives lower-cased (common/routing.py); the rest keeps its case and is resolved
+by the service, case-insensitively. Errors here are always OData bodies, 401s included."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from mockpace.common.auth import Caller, get_caller
+from mockpace.common.context import ContextDep
+from mockpace.common.errors import ODataError, SevenPaceError
+from mockpace.common.versions import check_reporting_version
+from mockpace.reporting import service
 
 router = APIRouter(tags=["reporting"])
+
+
+def odata_caller(request: Request, context: ContextDep) -> Caller:
+    """The caller, with auth failures in the OData error shape."""
+    try:
+        return get_caller(request, context)
+    except SevenPaceError as exc:
+        raise ODataError(exc.description, status=exc.status, code=exc.error_code,
+                         headers=exc.headers) from None
+
+
+ODataCallerDep = Annotated[Caller, Depends(odata_caller)]
+
+
+def root_url(request: Request, version: str) -> str:
+    """Absolute service root as the client addressed it (cloud or on-prem form)."""
+    original = request.scope.get("mockpace.original_path", request.url.path)
+    index = original.lower().find("/odata/")
+    prefix = original[:index] if index >= 0 else "/api"
+    base = str(request.base_url).rstrip("/")
+    return f"{base}{prefix}/odata/{version}"
+
+
+def _response(answer: service.Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
+                    headers=answer.headers)
+
+
+@router.get("/api/odata/{version}", include_in_schema=True, summary="OData service document")
+def service_document(version: str, request: Request, caller: ODataCallerDep) -> Response:
+    canonical = check_reporting_version(version)
+    return _response(service.service_root(root_url(request, canonical), canonical))
+
+
+@router.api_route("/api/odata/{version}/{rest:path}", methods=["GET", "POST"],
+                  summary="OData entity sets, $metadata, $query")
+async def odata(version: str, rest: str, request: Request, caller: ODataCallerDep) -> Response:
+    canonical = check_reporting_version(version)
+    query_strings = [request.url.query]
+    if request.method == "POST":
+        body = (await request.body()).decode("utf-8", errors="replace").strip()
+        query_strings.append(body.lstrip("?"))
+    answer = await run_in_threadpool(
+        service.handle, caller, canonical, root_url(request, canonical), rest, query_strings,
+        method=request.method, prefer=request.headers.get("prefer"))
+    return _response(answer)

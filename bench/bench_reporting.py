@@ -1,0 +1,296 @@
+"""Reporting API benchmark: 1M worklogs / 50k work items (or --worklogs N), in-process HTTP.
+
+    .venv/bin/python -m bench.bench_reporting [--worklogs 1000000] [--work-items 50000]
+
+Builds the SQLite file once under /tmp (reused while the sizes match) with bulk inserts, then
+times, each against a floor measured in the same run on the same file (hand-written SQL +
+json.dumps of the same rows):
+  (a) first page of workLogsWorkItems filtered to one month, ordered by Timestamp desc;
+  (b) every next link of workLogsOnly for one month;
+End to end: a real uvicorn server in a thread, httpx client, JSON parsed by the client.
+  (c) workItems with TrackedItself(+Billable) and a worklogsFilter (first page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import sqlite3
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from mockpace.app import create_app
+from mockpace.common.clock import Clock
+from mockpace.orgs import Org, Registry
+from mockpace.settings import OrgSettings, ServerSettings
+from mockpace.store import Store, db_datetime
+from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
+
+START = datetime(2025, 11, 1, tzinfo=UTC)
+MONTH = ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+TOKEN = "bench-token"
+
+
+def _gid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def build(path: Path, worklogs: int, work_items: int) -> None:
+    """Bulk-load the data set (executemany of tuples in one transaction)."""
+    if path.exists():
+        path.unlink()
+    store = Store(str(path))
+    store.create_schema()
+    rng = random.Random(42)
+    now = db_datetime(datetime(2026, 11, 1, tzinfo=UTC))
+    with store.raw_transaction() as raw:
+        users = [_gid(rng) for _ in range(25)]
+        store.bulk_insert("users", ["id", "unique_name", "name", "email", "vsts_id",
+                                    "vsts_collection_id", "vsts_collection_id2", "role",
+                                    "timezone_offset"],
+                          [(u, f"u{i}@x.test", f"User {i}", f"u{i}@x.test", u, u, u,
+                            "Administrator", (i % 5 - 2) * 60) for i, u in enumerate(users)],
+                          conn=raw)
+        store.bulk_insert("api_tokens", ["token", "user_id", "kind", "created_at"],
+                          [(TOKEN, users[0], "personal", now)], conn=raw)
+        store.bulk_insert("organizations", ["id", "name", "collection", "vsts_id",
+                                            "vsts_collection_id",
+                                            "system_default_activity_type_id", "admin_user_id"],
+                          [("org", "contoso", "DefaultCollection", "v", "c",
+                            NOT_SET_ACTIVITY_TYPE_ID, users[0])], conn=raw)
+        acts = [NOT_SET_ACTIVITY_TYPE_ID] + [_gid(rng) for _ in range(7)]
+        store.bulk_insert("activity_types", ["id", "name", "color", "position"],
+                          [(a, "[Not Set]" if i == 0 else f"Act {i}", "ffffff", i)
+                           for i, a in enumerate(acts)], conn=raw)
+        store.bulk_insert("team_projects", ["id", "name", "process_template"],
+                          [("p1", "Project", "Agile")], conn=raw)
+        store.bulk_insert("area_paths", ["id", "project_id", "name", "path"],
+                          [(1, "p1", "Area", "Project\\Area")], conn=raw)
+        store.bulk_insert("iterations", ["id", "project_id", "name", "path"],
+                          [(1, "p1", "Sprint", "Project\\Sprint")], conn=raw)
+        budgets = [_gid(rng) for _ in range(20)]
+        store.bulk_insert("budgets", ["id", "name", "planned", "closed"],
+                          [(b, f"Budget {i}", 36000, 0) for i, b in enumerate(budgets)],
+                          conn=raw)
+
+        def items() -> Any:
+            for n in range(work_items):
+                parent = None if n < work_items // 20 else rng.randrange(0, n) + 1
+                budget = budgets[n % 20] if n % 10 == 0 else None
+                yield (n + 1, parent, "p1", rng.choice(["Epic", "Feature", "Task", "Bug"]),
+                       rng.choice(["New", "Active", "Done"]), f"Work item {n}", 1, 1,
+                       db_datetime(START), db_datetime(START), budget, budget,
+                       "DirectlyAssigned" if budget else "NoBudget", "{}")
+
+        store.bulk_insert("work_items", ["id", "parent_id", "project_id", "work_item_type",
+                                         "state", "title", "area_id", "iteration_id",
+                                         "created_date", "changed_date", "budget_id",
+                                         "effective_budget_id", "budget_assignment_type",
+                                         "fields"], items(), conn=raw)
+        span = 365 * 24 * 3600
+
+        def logs() -> Any:
+            for _ in range(worklogs):
+                ts = START + timedelta(seconds=rng.randrange(span))
+                text = db_datetime(ts)
+                yield (_gid(rng), rng.choice(users), rng.choice(users), text,
+                       rng.choice([900, 1800, 3600, 7200]), rng.randrange(1, work_items + 1),
+                       rng.choice(["Work", None, "Review"]), rng.choice(acts), text, text,
+                       0, 1, 0, 0, 0, 0, int(rng.random() < 0.3), 0)
+
+        store.bulk_insert("worklogs", ["id", "user_id", "added_by_user_id", "timestamp",
+                                       "length", "work_item_id", "comment", "activity_type_id",
+                                       "created_timestamp", "edited_timestamp", "is_tracked",
+                                       "is_manually_entered", "is_changed", "is_tracked_extended",
+                                       "is_imported", "is_from_api", "is_billable", "is_deleted"],
+                          logs(), conn=raw)
+    with sqlite3.connect(path) as con:
+        con.execute("ANALYZE")
+        con.execute("CREATE TABLE IF NOT EXISTS bench_info (k TEXT, v TEXT)")
+        con.execute("INSERT INTO bench_info VALUES ('size', ?)", (f"{worklogs}/{work_items}",))
+    store.dispose()
+
+
+def ready(path: Path, worklogs: int, work_items: int) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with sqlite3.connect(path) as con:
+            row = con.execute("SELECT v FROM bench_info WHERE k = 'size'").fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row and row[0] == f"{worklogs}/{work_items}")
+
+
+def make_app(path: Path) -> FastAPI:
+    store = Store(str(path))
+    org = Org("contoso", store)
+    org._init_settings(OrgSettings(), Clock())
+    org.refresh_identity()
+    registry = Registry()
+    registry.add(org, default=True)
+    return create_app(ServerSettings(db=str(path)), registry)
+
+
+def make_client(path: Path) -> TestClient:
+    return TestClient(make_app(path), headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def serve(app: FastAPI) -> tuple[uvicorn.Server, str]:
+    """A real uvicorn server on a free port in a thread: end to end over HTTP."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def timed(fn: Callable[[], int], repeat: int) -> tuple[float, int, float]:
+    """(median seconds, rows, first-call seconds): the first call also builds the statement
+    and warms SQLite's page cache."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    times, rows = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        rows = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), rows, first
+
+
+def db_text(iso: str) -> str:
+    return iso.replace("T", " ").replace("Z", "")
+
+
+WORKLOG_JOINS = (
+    "FROM worklogs w JOIN users u ON u.id = w.user_id JOIN users ab ON ab.id = "
+    "w.added_by_user_id LEFT JOIN users eb ON eb.id = coalesce(w.edited_by_user_id, "
+    "w.added_by_user_id) LEFT JOIN activity_types a ON a.id = w.activity_type_id LEFT JOIN "
+    "work_items i ON i.id = w.work_item_id LEFT JOIN budgets b ON b.id = coalesce(w.budget_id, "
+    "i.effective_budget_id) ")
+WORKLOG_COLUMNS = (
+    "w.*, u.name AS u_name, u.email AS u_email, ab.name AS ab_name, ab.email AS ab_email, "
+    "eb.id AS eb_id, eb.name AS eb_name, eb.email AS eb_email, a.name AS a_name, "
+    "a.color AS a_color, b.id AS b_id, b.name AS b_name, "
+    "date(w.timestamp, printf('%+d minutes', u.timezone_offset)) AS short_date")
+
+
+def _dump(cursor: sqlite3.Cursor) -> int:
+    """json.dumps of the rows as flat dicts (the floor: no nesting, no formatting)."""
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    json.dumps({"value": [dict(zip(names, r, strict=True)) for r in rows]})
+    return len(rows)
+
+
+def floor_a(con: sqlite3.Connection) -> int:
+    """Same rows and columns as (a): worklog, its users, activity type, budget, date and the
+    full work item with area, iteration, project and budget (HierarchyPath not included)."""
+    return _dump(con.execute(
+        f"SELECT {WORKLOG_COLUMNS}, i.*, ar.path AS area_path, ar.name AS node_name, "
+        "it.path AS iteration_path, p.name AS project, ib.name AS item_budget "
+        f"{WORKLOG_JOINS} LEFT JOIN area_paths ar ON ar.id = i.area_id LEFT JOIN iterations it "
+        "ON it.id = i.iteration_id LEFT JOIN team_projects p ON p.id = i.project_id LEFT JOIN "
+        "budgets ib ON ib.id = i.effective_budget_id WHERE w.rowid IN (SELECT rowid FROM worklogs "
+        "WHERE is_deleted = 0 AND timestamp >= ? AND timestamp < ? ORDER BY timestamp DESC, "
+        "id DESC LIMIT 1000) ORDER BY w.timestamp DESC, w.id DESC",
+        (db_text(MONTH[0]), db_text(MONTH[1]))))
+
+
+def floor_b(con: sqlite3.Connection) -> int:
+    """Same rows and columns as (b), in one query (no paging)."""
+    return _dump(con.execute(
+        f"SELECT {WORKLOG_COLUMNS} {WORKLOG_JOINS} WHERE w.is_deleted = 0 AND w.timestamp >= ? "
+        "AND w.timestamp < ? ORDER BY w.timestamp, w.id", (db_text(MONTH[0]), db_text(MONTH[1]))))
+
+
+def floor_c(con: sqlite3.Connection) -> int:
+    rows = con.execute(
+        "SELECT i.id, i.title, (SELECT coalesce(sum(w.length), 0) FROM worklogs w WHERE "
+        "w.work_item_id = i.id AND w.is_deleted = 0 AND w.timestamp >= ? AND w.timestamp < ?), "
+        "(SELECT coalesce(sum(CASE WHEN w.is_billable THEN w.length ELSE 0 END), 0) FROM "
+        "worklogs w WHERE w.work_item_id = i.id AND w.is_deleted = 0 AND w.timestamp >= ? AND "
+        "w.timestamp < ?) FROM work_items i ORDER BY i.id LIMIT 100",
+        (db_text(MONTH[0]), db_text(MONTH[1])) * 2).fetchall()
+    keys = ["System_Id", "System_Title", "TrackedItself", "TrackedItselfBillable"]
+    json.dumps({"value": [dict(zip(keys, r, strict=True)) for r in rows]})
+    return len(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--worklogs", type=int, default=1_000_000)
+    parser.add_argument("--work-items", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    path = Path(f"/tmp/mockpace-bench-reporting-{args.worklogs}.db")
+    if not ready(path, args.worklogs, args.work_items):
+        start = time.perf_counter()
+        build(path, args.worklogs, args.work_items)
+        print(f"built {path} in {time.perf_counter() - start:.1f} s")
+    server, base = serve(make_app(path))
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
+                          timeout=120)
+    con = sqlite3.connect(path)
+    month = f"Timestamp ge {MONTH[0]} and Timestamp lt {MONTH[1]}"
+
+    def run_a() -> int:
+        r = client.get("/api/odata/v3.2/workLogsWorkItems",
+                       params={"$filter": month, "$orderby": "Timestamp desc"})
+        assert r.status_code == 200, r.text
+        return len(r.json()["value"])
+
+    def run_b() -> int:
+        total = 0
+        r = client.get("/api/odata/v3.2/workLogsOnly", params={"$filter": month})
+        while True:
+            assert r.status_code == 200, r.text
+            body = r.json()
+            total += len(body["value"])
+            if "@odata.nextLink" not in body:
+                return total
+            r = client.get(body["@odata.nextLink"])
+
+    def run_c() -> int:
+        r = client.get("/api/odata/v3.2/workItems", params={
+            "$select": "System_Id,System_Title,TrackedItself,TrackedItselfBillable",
+            "worklogsFilter": month})
+        assert r.status_code == 200, r.text
+        return len(r.json()["value"])
+
+    print(f"data set: {args.worklogs} worklogs, {args.work_items} work items ({path})")
+    print(f"{'case':<48}{'mockpace':>12}{'floor':>12}{'ratio':>8}{'rows':>8}{'1st call':>10}")
+    for name, fn, floor, repeat in (
+        ("(a) workLogsWorkItems month, Timestamp desc", run_a, lambda: floor_a(con),
+         args.repeat),
+        ("(b) workLogsOnly month, every nextLink", run_b, lambda: floor_b(con), 2),
+        ("(c) workItems TrackedItself + worklogsFilter", run_c, lambda: floor_c(con),
+         args.repeat),
+    ):
+        t, rows, first = timed(fn, repeat)
+        f, _, _ = timed(floor, repeat)
+        extra = f"  ({rows / t:,.0f} rows/s)" if name.startswith("(b)") else ""
+        print(f"{name:<48}{t * 1000:>10.1f}ms{f * 1000:>10.1f}ms{t / f:>8.2f}{rows:>8}"
+              f"{first * 1000:>8.0f}ms{extra}")
+    server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,340 @@
+"""The Reporting API's rules: path resolution, 7pace parameters, paging, the response envelope.
+
+The router hands over the path after the version segment and the raw query strings; this module
+answers with (status, body bytes, headers). Everything is computed in SQL by query/engine.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+
+from mockpace.common.auth import Caller
+from mockpace.common.errors import ODataError
+from mockpace.reporting import edm, metadata
+from mockpace.reporting.edm import Nav, Params, Ref, Scope, StructuredType
+from mockpace.reporting.query import engine
+from mockpace.reporting.query import filter as flt
+from mockpace.reporting.query.options import Options, parse_bool, parse_int, parse_options
+
+JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true"
+BASE_HEADERS = {"OData-Version": "4.0"}
+MAX_CUSTOM_FIELDS = 5
+_PATH = re.compile(
+    r"^(?P<set>[A-Za-z_]\w*)(?:\((?P<key>[^()]*)\))?(?:/(?P<nav>[A-Za-z_]\w*))?"
+    r"(?:/(?P<tail>\$\w+))?$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    media_type: str = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=lambda: dict(BASE_HEADERS))
+
+
+def json_answer(payload: dict[str, Any], headers: dict[str, str] | None = None) -> Answer:
+    return Answer(200, orjson.dumps(payload), JSON_TYPE, {**BASE_HEADERS, **(headers or {})})
+
+
+def service_root(root: str, version: str) -> Answer:
+    return json_answer(metadata.service_document(root, version))
+
+
+def metadata_document(version: str) -> Answer:
+    return Answer(200, metadata.edmx(version).encode(), "application/xml; charset=utf-8")
+
+
+def handle(caller: Caller, version: str, root: str, rest: str, query_strings: list[str],
+           *, method: str, prefer: str | None) -> Answer:
+    try:
+        return _handle(caller, version, root, rest, query_strings, method=method, prefer=prefer)
+    except OperationalError as exc:
+        if "locked" in str(exc).lower():
+            raise
+        raise _db_error(exc) from None
+    except (StatementError, DBAPIError) as exc:
+        raise _db_error(exc) from None
+
+
+def _db_error(exc: Exception) -> ODataError:
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return ODataError(f"The query could not be executed: {detail}.", status=400)
+
+
+def _handle(caller: Caller, version: str, root: str, rest: str, query_strings: list[str],
+            *, method: str, prefer: str | None) -> Answer:
+    if rest.lower() == "$metadata":
+        return metadata_document(version)
+    if rest.lower() == "$batch":
+        raise ODataError("$batch is not implemented by mockpace; send the requests one by one.",
+                         status=501, code="NotImplemented", target="$batch")
+    match = _PATH.match(rest)
+    if not match:
+        raise ODataError(f"No resource matches the path '{rest}' under the Reporting API "
+                         f"{version}.", status=404, code="NotFound")
+    set_name, key_text, nav_name, tail = match.group("set", "key", "nav", "tail")
+    entity_set = edm.find_set(set_name, version)
+    if entity_set is None:
+        planned = [p for p in edm.PLANNED_SETS if p.lower() == set_name.lower()]
+        if planned:
+            raise ODataError(f"The entity set '{planned[0]}' is not implemented by mockpace yet.",
+                             status=501, code="NotImplemented")
+        names = ", ".join(s.name for s in edm.entity_sets(version))
+        raise ODataError(f"Unknown entity set '{set_name}' in API {version}. Available: "
+                         f"{names}.", status=404, code="NotFound")
+    tail = (tail or "").lower()
+    if method == "POST" and tail != "$query":
+        raise ODataError(f"The path '{rest}' does not support POST; POST {{set}}/$query with a "
+                         "text/plain body.", status=405, code="MethodNotAllowed")
+    if tail and tail not in ("$query", "$count"):
+        raise ODataError(f"Unknown path segment '{tail}'.", status=404, code="NotFound")
+    options = parse_options(*query_strings)
+    if options.get("apply") is not None:
+        raise ODataError("$apply is not implemented by mockpace yet.", status=501,
+                         code="NotImplemented", target="$apply")
+    fmt = options.get("format")
+    if fmt is not None and not fmt.lower().startswith(("json", "application/json")):
+        raise ODataError(f"Unsupported $format '{fmt}': only json.", target="$format")
+    set_type = edm.TYPES[entity_set.type]
+    with caller.context.org.store.engine.connect() as conn, conn.begin():  # one snapshot
+        params = Params(version=version)
+        qc = engine.QueryContext(version, params, caller.context.now())
+        qc.seven_pace = seven_pace_conditions(qc, options, caller, conn)
+        link_path = rest[: -len("/$query")] if tail == "$query" else rest
+        if key_text is None:
+            if nav_name is not None:
+                raise ODataError(f"'{nav_name}' needs a key: {entity_set.name}(key)/{nav_name}.",
+                                 status=404, code="NotFound")
+            return collection(conn, qc, set_type, options, root=root, link_path=link_path,
+                              context=f"{entity_set.name}", page_size=entity_set.page_size,
+                              prefer=prefer, extra=None, count_only=tail == "$count")
+        key = parse_key(set_type, key_text)
+        if nav_name is None:
+            qc.seven_pace = None
+            row = engine.run_single(conn, qc, set_type, options, key)
+            if row is None:
+                raise ODataError(f"No entity in '{entity_set.name}' has the key {key_text}.",
+                                 status=404, code="NotFound")
+            return json_answer({"@odata.context": f"{root}/$metadata#{entity_set.name}/$entity",
+                                **row})
+        nav = set_type.member(nav_name, version)
+        if not isinstance(nav, Nav):
+            raise ODataError(f"'{nav_name}' is not a navigation property of {set_type.name} in "
+                             f"API {version}.", status=404, code="NotFound")
+        if not _exists(conn, qc, set_type, key):
+            raise ODataError(f"No entity in '{entity_set.name}' has the key {key_text}.",
+                             status=404, code="NotFound")
+        target = edm.TYPES[nav.target]
+        if nav.collection:
+            bound = edm.find_set(nav.bound_set or "", version)
+            page_size = bound.page_size if bound else 1000
+
+            def owned(ref: Ref) -> list[Any]:
+                if nav.owner is not None:
+                    return [nav.owner(ref) == key]
+                assert nav.owner_for_keys is not None
+                nav.owner_for_keys(ref, [key])
+                return []
+
+            return collection(conn, qc, target, options, root=root, link_path=link_path,
+                              context=nav.bound_set or nav.name, page_size=page_size,
+                              prefer=prefer, extra=owned, count_only=tail == "$count",
+                              extra_key=(set_type.name, nav.name, key))
+        target_key = _single_nav_key(conn, qc, set_type, nav, key)
+        if target_key is None:
+            return Answer(204, b"", JSON_TYPE)
+        qc.seven_pace = None
+        row = engine.run_single(conn, qc, target, options, target_key)
+        if row is None:
+            return Answer(204, b"", JSON_TYPE)
+        context = f"{entity_set.name}({key_text})/{nav.name}/$entity"
+        return json_answer({"@odata.context": f"{root}/$metadata#{context}", **row})
+
+
+def parse_key(t: StructuredType, text_key: str) -> Any:
+    raw = text_key.strip()
+    if "=" in raw:
+        name, _, raw = raw.partition("=")
+        if name.strip().lower() != (t.key or "").lower():
+            raise ODataError(f"Invalid key '{text_key}': the key property is {t.key}.",
+                             target=t.key)
+        raw = raw.strip()
+    if t.key_prop().edm == "Edm.Int32":
+        if not re.fullmatch(r"-?\d{1,10}", raw):
+            raise ODataError(f"Invalid key '{text_key}': {t.key} is an Edm.Int32.", target=t.key)
+        return int(raw)
+    if raw.startswith("'") and raw.endswith("'") and len(raw) > 1:
+        raw = raw[1:-1]
+    if not _GUID.match(raw):
+        raise ODataError(f"Invalid key '{text_key}': {t.key} is an Edm.Guid "
+                         "(e.g. 7c9e6679-7425-40de-944b-e07fc1f90ae7).", target=t.key)
+    return raw.lower()
+
+
+def _exists(conn: Any, qc: engine.QueryContext, t: StructuredType, key: Any) -> bool:
+    scope = Scope(t.table.alias("s"), qc.params)
+    ref = scope.root()
+    where = [engine.key_expr(t, ref) == key] + (t.base_where(ref) if t.base_where else [])
+    return conn.execute(select(func.count()).select_from(scope.from_clause()).where(*where)) \
+        .scalar_one() > 0
+
+
+def _single_nav_key(conn: Any, qc: engine.QueryContext, t: StructuredType, nav: Nav,
+                    key: Any) -> Any:
+    scope = Scope(t.table.alias("s"), qc.params)
+    ref = scope.root()
+    assert nav.ref is not None
+    child = nav.ref(ref)
+    stmt = select(child.c.id).select_from(scope.from_clause()) \
+        .where(engine.key_expr(t, ref) == key)
+    return conn.execute(stmt).scalar()
+
+
+def _page_size(default: int, prefer: str | None) -> tuple[int, bool]:
+    if prefer:
+        match = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer, re.I)
+        if match:
+            wanted = int(match.group(1))
+            if 0 < wanted < default:
+                return wanted, True
+    return default, False
+
+
+def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: Options, *,
+               root: str, link_path: str, context: str, page_size: int, prefer: str | None,
+               extra: Callable[[Ref], list[Any]] | None, count_only: bool,
+               extra_key: Any = None) -> Answer:
+    top = parse_int(options.get("top"), "$top")
+    skip = parse_int(options.get("skip"), "$skip") or 0
+    with_count = parse_bool(options.get("count"), "$count")
+    if count_only:
+        only_filter = Options(values={k: v for k, v in options.values.items() if k == "filter"})
+        page = engine.run_collection(conn, qc, t, only_filter, extra=extra, limit=0,
+                                     with_count=True)
+        return Answer(200, str(page.count).encode(), "text/plain", dict(BASE_HEADERS))
+    size, applied = _page_size(page_size, prefer)
+    limit = size if top is None else min(size, top)
+    default_order = "Timestamp" if t.table is edm.WL else None
+    cache_key = None
+    if extra is None or extra_key is not None:
+        shaping = tuple(sorted((k, v) for k, v in options.values.items()
+                               if k not in ("top", "skip", "count")))
+        cache_key = (qc.version, t.name, shaping, default_order, extra_key, qc.cache_token)
+    page = engine.run_collection(conn, qc, t, options, extra=extra, limit=limit, skip=skip,
+                                 with_count=with_count, default_order=default_order,
+                                 cache_key=cache_key)
+    select_text = options.get("select")
+    ctx = f"{root}/$metadata#{context}"
+    if select_text:
+        ctx += f"({select_text.replace(' ', '')})"
+    body: dict[str, Any] = {"@odata.context": ctx}
+    if page.count is not None:
+        body["@odata.count"] = page.count
+    body["value"] = page.rows
+    returned = len(page.rows)
+    remaining = None if top is None else top - returned
+    if page.more and (remaining is None or remaining > 0):
+        pairs = [(n, v) for n, v in options.raw
+                 if n.strip().lower().lstrip("$") not in ("skip", "top")]
+        if remaining is not None:
+            pairs.append(("$top", str(remaining)))
+        pairs.append(("$skip", str(skip + returned)))
+        query = urlencode(pairs, quote_via=quote, safe="$/,()':")
+        body["@odata.nextLink"] = f"{root}/{link_path}?{query}"
+    headers = {"Preference-Applied": f"odata.maxpagesize={size}"} if applied else {}
+    return json_answer(body, headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# 7pace parameters
+# ---------------------------------------------------------------------------------------------
+def seven_pace_conditions(qc: engine.QueryContext, options: Options, caller: Caller, conn: Any
+                          ) -> Callable[[StructuredType, Ref], list[ColumnElement[bool]]]:
+    version = qc.version
+    wl_text = options.get("worklogsfilter")
+    wi_text = options.get("workitemsfilter")
+    target = (options.get("workitemfilterapplytarget") or "AllWorkItems").strip().lower()
+    if target not in ("allworkitems", "rootworkitems"):
+        raise ODataError(f"Invalid workItemFilterApplyTarget '{target}': AllWorkItems or "
+                         "RootWorkItems.", target="workItemFilterApplyTarget")
+    prefilter = (options.get("prefilter") or "NoFilter").strip().lower()
+    if prefilter not in ("me", "nofilter"):
+        raise ODataError(f"Invalid prefilter '{options.get('prefilter')}': Me or NoFilter.",
+                         target="prefilter")
+    me = caller.user.id if prefilter == "me" else None
+    wl_tree = flt.parse(wl_text, "worklogsFilter") if wl_text else None
+    wi_tree = flt.parse(wi_text, "workItemsFilter") if wi_text else None
+    qc.params.custom_fields = custom_fields(conn, options.get("customfields"))
+    qc.params.has_worklogs_filter = wl_tree is not None
+
+    def worklog_conditions(_scope: Scope, ref: Ref) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if wl_tree is not None:
+            compiler = flt.Compiler(edm.WORKLOG_ITEM, ref, version, "worklogsFilter",
+                                    wl_text or "", calculated_ok=False, custom_ok=False,
+                                    now=qc.now)
+            out.append(compiler.condition(wl_tree))
+        if me is not None:
+            out.append(ref.c.user_id == me)
+        return out
+
+    def item_condition(ref: Ref) -> ColumnElement[bool]:
+        at = edm.wi_root(ref) if target == "rootworkitems" else ref
+        compiler = flt.Compiler(edm.WORK_ITEM_FLAT, at, version, "workItemsFilter",
+                                wi_text or "", calculated_ok=False, custom_ok=False, now=qc.now)
+        return compiler.condition(wi_tree)
+
+    qc.params.worklog_conditions = worklog_conditions
+    uses_now = any("now(" in v.lower() for v in options.values.values())
+    qc.cache_token = (wl_text, wi_text, target, me, tuple(qc.params.custom_fields),
+                      qc.now if uses_now else None)
+
+    def apply(t: StructuredType, ref: Ref) -> list[ColumnElement[bool]]:
+        if t.table is edm.WL:
+            out = worklog_conditions(ref.scope, ref)
+            if wi_tree is not None:
+                sub = Scope(edm.WI.alias("f"), qc.params)
+                item = sub.root()
+                condition = item_condition(item)
+                out.append(ref.c.work_item_id.in_(
+                    select(item.c.id).select_from(sub.from_clause()).where(condition)))
+            return out
+        if t is edm.WORK_ITEM_FLAT and wi_tree is not None:
+            return [item_condition(ref)]
+        return []
+
+    return apply
+
+
+def custom_fields(conn: Any, value: str | None) -> list[tuple[str, str | None]]:
+    """customFields: positional slots; the kind of each field is detected from the data."""
+    if not value or not value.strip():
+        return []
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if len(names) > MAX_CUSTOM_FIELDS:
+        raise ODataError(f"customFields lists {len(names)} fields; at most {MAX_CUSTOM_FIELDS} "
+                         "are allowed (slots 1 to 5).", target="customFields")
+    result: list[tuple[str, str | None]] = []
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+            raise ODataError(f"customFields: '{name}' is not a field reference name such as "
+                             "Custom.Finance or System.Tags.", target="customFields")
+        kind = edm.field_kind(name)
+        if kind is None:
+            path = f'$."{name}"'
+            found = conn.execute(text(
+                "SELECT json_type(fields, :p) FROM work_items WHERE json_type(fields, :p) "
+                "IS NOT NULL AND json_type(fields, :p) != 'null' LIMIT 1"), {"p": path}).scalar()
+            kind = {"text": "String", "integer": "Numeric", "real": "Numeric", "true": "Boolean",
+                    "false": "Boolean"}.get(found or "", "String" if found else None)
+        result.append((name, kind))
+    return result
