@@ -18,6 +18,7 @@ from mockpace.reporting.router import router as reporting_router
 from mockpace.rest.router import router as rest_router
 from mockpace.settings import ServerSettings
 from mockpace.store import Store
+from mockpace.tracking.pin import admin_router as pin_admin_router
 from mockpace.tracking.router import router as tracking_router
 
 DESCRIPTION = """A local emulator of the 7pace Timetracker APIs: REST CRUD (`/api/rest`),
@@ -63,6 +64,7 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     app.include_router(admin_router)
     app.include_router(rest_router)
     app.include_router(tracking_router)
+    app.include_router(pin_admin_router)
     app.include_router(reporting_router)
     app.add_middleware(NormalizePathMiddleware)
     logging.getLogger("odata_query").setLevel(logging.ERROR)
