@@ -23,12 +23,12 @@ serve: $(STAMP)
 	$(BIN)/mockpace serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check mockpace tests bench
+	$(BIN)/ruff check mockpace tests bench examples
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockpace tests bench
+	$(BIN)/ruff check mockpace tests bench examples
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -13,6 +13,7 @@ from mockpace.common.clock import Clock
 from mockpace.common.errors import install_handlers
 from mockpace.common.routing import NormalizePathMiddleware
 from mockpace.common.timefmt import parse_datetime
+from mockpace.harness import HarnessMiddleware
 from mockpace.orgs import DataSource, Org, Progress, Registry
 from mockpace.reporting.router import router as reporting_router
 from mockpace.rest.router import router as rest_router
@@ -66,6 +67,7 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     app.include_router(tracking_router)
     app.include_router(pin_admin_router)
     app.include_router(reporting_router)
+    app.add_middleware(HarnessMiddleware)  # inside: runs after path normalization
     app.add_middleware(NormalizePathMiddleware)
     logging.getLogger("odata_query").setLevel(logging.ERROR)
     return app

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+import orjson
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 import mockpace
+from mockpace.admin import service
 from mockpace.admin.service import token_list
 from mockpace.common.clock import Clock
 from mockpace.common.context import registry_of
 from mockpace.common.errors import SevenPaceError
 from mockpace.common.timefmt import TimeFormatError, parse_datetime
+from mockpace.harness import catalog, harness_of
+from mockpace.harness.journal import public
 from mockpace.orgs import Org
 from mockpace.settings import SettingsError
+
+PUBLIC_PATHS = ("/_mockpace/docs", "/_mockpace/openapi.json")
 
 
 def check_admin_key(
@@ -21,6 +29,8 @@ def check_admin_key(
     key: Annotated[str | None, Header(alias="X-Mockpace-Admin-Key")] = None,
 ) -> None:
     expected = request.app.state.server_settings.admin_key
+    if request.url.path in PUBLIC_PATHS:
+        return  # the admin docs page: a browser cannot send the key header
     if expected and key != expected:
         raise SevenPaceError(
             "UnauthorizedError",
@@ -120,3 +130,156 @@ def patch_settings(org: OrgDep, body: Annotated[dict[str, Any], Body()]) -> dict
     except SettingsError as exc:
         raise SevenPaceError("BadRequest", f"Settings not changed: {exc}",
                              fields={"errors": exc.problems}) from exc
+
+
+# -- snapshots, export/import, seed, fixtures -------------------------------------------------
+@router.get("/snapshots")
+def list_snapshots(org: OrgDep) -> list[dict[str, Any]]:
+    return service.list_snapshots(org)
+
+
+@router.post("/snapshots/{name}")
+def save_snapshot(org: OrgDep, name: str) -> dict[str, Any]:
+    return service.save_snapshot(org, name)
+
+
+@router.post("/snapshots/{name}/restore")
+def restore_snapshot(org: OrgDep, name: str) -> dict[str, Any]:
+    return service.restore_snapshot(org, name)
+
+
+@router.delete("/snapshots/{name}")
+def delete_snapshot(org: OrgDep, name: str) -> dict[str, Any]:
+    return service.drop_snapshot(org, name)
+
+
+@router.get("/export")
+def export_state(org: OrgDep) -> Response:
+    return Response(orjson.dumps(service.export_state(org)), media_type="application/json")
+
+
+@router.post("/import")
+def import_state(org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    return service.replace_state(org, body, pristine=False)
+
+
+@router.post("/fixtures")
+def load_fixture(org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    return service.replace_state(org, body, pristine=True)
+
+
+@router.post("/seed")
+def seed(org: OrgDep, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    return service.reseed(org, body if body is not None else {})
+
+
+# -- approvals --------------------------------------------------------------------------------
+@router.post("/approvals")
+def approvals(org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    return service.set_approval(org, body, org.clock().now())
+
+
+# -- request journal --------------------------------------------------------------------------
+def _status_filter(status: str | None) -> str | None:
+    if status is None:
+        return None
+    text = status.strip().lower()
+    if not (len(text) == 3 and text[0].isdigit() and (text.isdigit() or text.endswith("xx"))):
+        raise SevenPaceError("ApiVersionError",
+                             f"status '{status}' must be a status code such as 404, or 4xx.",
+                             fields={"parameter": "status"})
+    return text
+
+
+@router.get("/requests")
+def list_requests(
+    request: Request, org: OrgDep,
+    method: str | None = None, path: str | None = None, status: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    journal = harness_of(request.app).of(org).journal
+    entries = journal.select(method=method, path=path, status=_status_filter(status),
+                             limit=limit)
+    return Response(orjson.dumps({"requests": [public(e) for e in entries]}),
+                    media_type="application/json")
+
+
+@router.get("/requests/count")
+def count_requests(request: Request, org: OrgDep, method: str | None = None,
+                   path: str | None = None, status: str | None = None) -> dict[str, int]:
+    journal = harness_of(request.app).of(org).journal
+    return {"count": len(journal.select(method=method, path=path,
+                                        status=_status_filter(status)))}
+
+
+@router.delete("/requests")
+def clear_requests(request: Request, org: OrgDep) -> dict[str, str]:
+    harness_of(request.app).of(org).journal.clear()
+    return {"status": "cleared"}
+
+
+# -- faults -----------------------------------------------------------------------------------
+@router.post("/faults", status_code=201)
+def add_fault(request: Request, org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    return harness_of(request.app).of(org).faults.add(body).to_json()
+
+
+@router.get("/faults")
+def list_faults(request: Request, org: OrgDep) -> list[dict[str, Any]]:
+    return [rule.to_json() for rule in harness_of(request.app).of(org).faults.list()]
+
+
+@router.delete("/faults")
+def clear_faults(request: Request, org: OrgDep) -> dict[str, str]:
+    harness_of(request.app).of(org).faults.clear()
+    return {"status": "cleared"}
+
+
+@router.delete("/faults/{rule_id}")
+def delete_fault(request: Request, org: OrgDep, rule_id: str) -> dict[str, str]:
+    if not harness_of(request.app).of(org).faults.remove(rule_id):
+        raise service.not_found(f"No fault rule with id '{rule_id}'.", id=rule_id)
+    return {"id": rule_id, "status": "deleted"}
+
+
+# -- organizations ----------------------------------------------------------------------------
+@router.post("/orgs", status_code=201)
+def create_org(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    registry = registry_of(request)
+    org = service.create_org(registry, body, request.app.state.server_settings.org_settings())
+    return {"name": org.name, "collection": org.collection, "tokens": token_list(org)}
+
+
+@router.get("/orgs")
+def list_orgs(request: Request) -> list[dict[str, Any]]:
+    return [service.org_json(org) for org in registry_of(request).all()]
+
+
+@router.delete("/orgs/{name}")
+def delete_org(request: Request, name: str) -> dict[str, str]:
+    org = service.delete_org(registry_of(request), name)
+    harness_of(request.app).forget(org)
+    return {"name": org.name, "status": "deleted"}
+
+
+# -- coverage ---------------------------------------------------------------------------------
+@router.get("/coverage")
+def coverage(request: Request) -> dict[str, Any]:
+    return {"endpoints": catalog.coverage(request.app.router.routes)}
+
+
+# -- the admin plane's own docs page ----------------------------------------------------------
+@router.get("/openapi.json", include_in_schema=False)
+def admin_openapi(request: Request) -> dict[str, Any]:
+    """The app's OpenAPI document restricted to the admin plane."""
+    document = dict(request.app.openapi())
+    document["paths"] = {p: ops for p, ops in document["paths"].items()
+                         if p.startswith("/_mockpace")}
+    document["info"] = {**document["info"], "title": "mockpace admin plane"}
+    return document
+
+
+@router.get("/docs", include_in_schema=False)
+def admin_docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/_mockpace/openapi.json",
+                               title="mockpace admin plane")

@@ -1,0 +1,41 @@
+"""Per-token quotas like the real service's (10-rest.md 4.8): sliding windows of one minute and
+one hour, measured on the organization's clock so a test can move past a window with
+``PUT /_mockpace/clock {"advance": 60}``."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+
+MINUTE, HOUR = 60.0, 3600.0
+
+
+class RateLimiter:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+    def check(self, key: str, now: float, per_minute: int, per_hour: int) -> int | None:
+        """Record a request at ``now`` (epoch seconds) and return None, or refuse it (not
+        recorded) and return the seconds to wait."""
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            horizon = HOUR if per_hour else MINUTE
+            while hits and hits[0] <= now - horizon:
+                hits.popleft()
+            waits = []
+            if per_minute:
+                recent = [t for t in hits if t > now - MINUTE] if per_hour else hits
+                if len(recent) >= per_minute:
+                    waits.append(recent[-per_minute] + MINUTE - now)
+            if per_hour and len(hits) >= per_hour:
+                waits.append(hits[-per_hour] + HOUR - now)
+            if waits:
+                return max(1, math.ceil(max(waits)))
+            hits.append(now)
+            return None

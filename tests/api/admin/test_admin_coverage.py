@@ -1,0 +1,36 @@
+"""The coverage table: GET /_mockpace/coverage and docs/coverage.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from mockpace.harness.catalog import ENDPOINTS, coverage, coverage_markdown
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_coverage_lists_every_endpoint(small_client: TestClient) -> None:
+    rows = small_client.get("/_mockpace/coverage").json()["endpoints"]
+    assert all(list(r) == ["surface", "method", "path", "status", "notes"] for r in rows)
+    assert {(r["method"], r["path"]) for r in rows} >= {(e.method, e.path) for e in ENDPOINTS}
+    assert {r["surface"] for r in rows} == {"rest", "tracking", "reporting"}
+    assert {r["status"] for r in rows} <= {"full", "partial", "none"}
+    by_path = {(r["method"], r["path"]): r["status"] for r in rows}
+    assert by_path[("GET", "/api/rest/me")] == "full"  # served by a route
+    assert by_path[("GET", "/api/odata/{version}/{set}?$search / $batch")] == "none"
+
+
+def test_an_endpoint_without_a_route_is_none() -> None:
+    rows = coverage(routes=[])
+    assert {r["status"] for r in rows if "?" not in r["path"]} == {"none"}
+
+
+def test_docs_coverage_is_the_generated_table() -> None:
+    text = (ROOT / "docs" / "coverage.md").read_text()
+    static = coverage_markdown(coverage())
+    # Same rows (the status column may say "none" where a route did not exist yet).
+    strip = [line.rsplit("|", 3)[0] for line in static.splitlines() if line.startswith("| ")]
+    assert [line.rsplit("|", 3)[0] for line in text.splitlines() if line.startswith("| ")] \
+        == strip

@@ -1,0 +1,53 @@
+"""Rate limiting per token (rate_limit_per_minute / rate_limit_per_hour)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import bearer, tokens
+
+ME = "/api/rest/me?api-version=3.2"
+
+
+def test_per_minute_quota_per_token(small_client: TestClient, small_app: Any) -> None:
+    client = small_client
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T10:00:00Z"})
+    assert client.patch("/_mockpace/settings", json={"rate_limit_per_minute": 3}).status_code \
+        == 200
+    first, second = list(tokens(small_app).values())[:2]
+    assert [client.get(ME, headers=bearer(first)).status_code for _ in range(3)] == [200] * 3
+    refused = client.get(ME, headers=bearer(first))
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "60"
+    error = refused.json()["error"]
+    assert error == {"statusCode": 429, "errorCode": "QuoteExceededError",
+                     "errorDescription": "The request has been canceled because your API usage "
+                                         "was exceeded.",
+                     "fields": {"retryAfter": "60"}}
+    # another token has its own quota
+    assert client.get(ME, headers=bearer(second)).status_code == 200
+    # the window follows the organization clock
+    client.put("/_mockpace/clock", json={"advance": 61})
+    assert client.get(ME, headers=bearer(first)).status_code == 200
+
+
+def test_per_hour_quota_and_retry_after(small_client: TestClient, small_app: Any) -> None:
+    client = small_client
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T10:00:00Z"})
+    client.patch("/_mockpace/settings", json={"rate_limit_per_hour": 2})
+    token = next(iter(tokens(small_app).values()))
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    client.put("/_mockpace/clock", json={"advance": 600})
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    client.put("/_mockpace/clock", json={"advance": 600})
+    refused = client.get(ME, headers=bearer(token))
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == str(3600 - 1200)
+    assert refused.json()["error"]["fields"]["retryAfter"] == "2400"
+
+
+def test_off_by_default(small_client: TestClient, small_app: Any) -> None:
+    token = next(iter(tokens(small_app).values()))
+    assert {small_client.get(ME, headers=bearer(token)).status_code for _ in range(30)} == {200}
