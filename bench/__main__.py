@@ -19,6 +19,7 @@ def main() -> None:
             continue
         print(f"\n=== {info.name} ===", flush=True)
         module = importlib.import_module(f"bench.{info.name}")
+        sys.argv = [f"bench.{info.name}"]  # each benchmark parses its own (empty) arguments
         module.main()
 
 

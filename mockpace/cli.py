@@ -229,6 +229,14 @@ def tokens(as_json: bool, **given: Any) -> None:
     out.print(table)
 
 
+@cli.command()
+def coverage() -> None:
+    """Print the coverage table of the 7pace endpoints (docs/coverage.md) as markdown."""
+    from mockpace.harness.catalog import main as print_coverage
+
+    print_coverage()
+
+
 def main() -> None:
     try:
         cli.main(prog_name="mockpace", standalone_mode=False)

@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import select
 
 from mockpace.common.clock import CLOCK_KEY, Clock
@@ -26,6 +25,7 @@ from mockpace.settings import ORG_SETTING_NAMES, OrgSettings
 from mockpace.store import DatasetInfo, Organization, Setting, Store
 
 PRISTINE = "__pristine__"
+DEFAULT_SETTINGS = OrgSettings().model_dump()
 Progress = Callable[[str, int, int], None]
 
 
@@ -143,17 +143,12 @@ class Org:
         self.store.save_snapshot(PRISTINE)
 
     # -- settings and clock -------------------------------------------------------------------
-    def _read_settings_rows(self) -> dict[str, Any]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(text("SELECT name, value FROM settings")).all()
-        return {name: json.loads(value) if isinstance(value, str) else value
-                for name, value in rows}
-
     def state(self) -> tuple[OrgSettings, Clock]:
-        """Settings and clock in one query (read once per request)."""
-        rows = self._read_settings_rows()
+        """Settings and clock in one query (read once per request, on the hot path)."""
+        rows = {name: json.loads(value) if isinstance(value, str) else value
+                for name, value in self.store.fast_rows("SELECT name, value FROM settings")}
         values = {k: v for k, v in rows.items() if k in ORG_SETTING_NAMES}
-        return OrgSettings.model_construct(**(OrgSettings().model_dump() | values)), \
+        return OrgSettings.model_construct(**(DEFAULT_SETTINGS | values)), \
             Clock.from_json(rows.get(CLOCK_KEY))
 
     def settings(self) -> OrgSettings:

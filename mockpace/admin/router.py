@@ -58,12 +58,11 @@ OrgDep = Annotated[Org, Depends(get_org)]
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, Any]:
-    registry = registry_of(request)
-    assert registry.default is not None
+def health(request: Request, org: OrgDep) -> dict[str, Any]:
+    """Counts are those of the organization addressed (``org=``, default the default one)."""
     return {"status": "ok", "version": mockpace.__version__,
-            "orgs": [org.name for org in registry.all()],
-            "counts": registry.default.store.counts()}
+            "orgs": [each.name for each in registry_of(request).all()],
+            "counts": org.store.counts()}
 
 
 @router.get("/tokens")

@@ -33,7 +33,8 @@ def registry_of(request: Request) -> Registry:
     return registry
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
+    # async: no thread-pool hop (the harness middleware usually built it already)
     cached = getattr(request.state, "mockpace_context", None)
     if cached is not None:
         return cached

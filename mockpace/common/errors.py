@@ -152,13 +152,14 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.scope.get("mockpace.original_path", request.url.path)  # as sent
         if exc.status_code == 404:
             return error_response(request, 404, "NotFound",
-                                  f"No resource matches the path '{request.url.path}'.")
+                                  f"No resource matches the path '{path}'.")
         if exc.status_code == 405:
             return error_response(
                 request, 405, "MethodNotAllowed",
-                f"The path '{request.url.path}' does not support the {request.method} method.",
+                f"The path '{path}' does not support the {request.method} method.",
             )
         return error_response(request, exc.status_code, "BadRequest", str(exc.detail))
 

@@ -5,7 +5,7 @@ by the service, case-insensitively. Errors here are always OData bodies, 401s in
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -16,14 +16,15 @@ from mockpace.common.context import ContextDep
 from mockpace.common.errors import ODataError, SevenPaceError
 from mockpace.common.versions import check_reporting_version
 from mockpace.reporting import service
+from mockpace.tracking.service import settle_pending
 
 router = APIRouter(tags=["reporting"])
 
 
-def odata_caller(request: Request, context: ContextDep) -> Caller:
+async def odata_caller(request: Request, context: ContextDep) -> Caller:
     """The caller, with auth failures in the OData error shape."""
     try:
-        return get_caller(request, context)
+        return await get_caller(request, context)
     except SevenPaceError as exc:
         raise ODataError(exc.description, status=exc.status, code=exc.error_code,
                          headers=exc.headers) from None
@@ -46,14 +47,20 @@ def _response(answer: service.Answer) -> Response:
                     headers=answer.headers)
 
 
+def _settled_handle(caller: Caller, *args: Any, **kwargs: Any) -> Any:
+    settle_pending(caller.context)  # tracks the server stopped on its own are worklogs now
+    return service.handle(caller, *args, **kwargs)
+
+
 @router.get("/api/odata/{version}", include_in_schema=True, summary="OData service document")
 def service_document(version: str, request: Request, caller: ODataCallerDep) -> Response:
     canonical = check_reporting_version(version)
     return _response(service.service_root(root_url(request, canonical), canonical))
 
 
-@router.api_route("/api/odata/{version}/{rest:path}", methods=["GET", "POST"],
-                  summary="OData entity sets, $metadata, $query")
+# One route per method: a shared GET/POST route gives both the same OpenAPI operation id.
+@router.get("/api/odata/{version}/{rest:path}", summary="OData entity sets and $metadata")
+@router.post("/api/odata/{version}/{rest:path}", summary="OData $query (text/plain body)")
 async def odata(version: str, rest: str, request: Request, caller: ODataCallerDep) -> Response:
     canonical = check_reporting_version(version)
     query_strings = [request.url.query]
@@ -61,6 +68,6 @@ async def odata(version: str, rest: str, request: Request, caller: ODataCallerDe
         body = (await request.body()).decode("utf-8", errors="replace").strip()
         query_strings.append(body.lstrip("?"))
     answer = await run_in_threadpool(
-        service.handle, caller, canonical, root_url(request, canonical), rest, query_strings,
+        _settled_handle, caller, canonical, root_url(request, canonical), rest, query_strings,
         method=request.method, prefer=request.headers.get("prefer"))
     return _response(answer)

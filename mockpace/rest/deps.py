@@ -12,7 +12,7 @@ from mockpace.rest.params import RestQuery
 from mockpace.rest.schemas import parse_json
 
 
-def rest_version(request: Request, context: Annotated[Context, Depends(get_context)]) -> str:
+async def rest_version(request: Request, context: Annotated[Context, Depends(get_context)]) -> str:
     return check_api_version(
         request.query_params.get("api-version"),
         accepted=REST_VERSIONS,
@@ -23,7 +23,8 @@ def rest_version(request: Request, context: Annotated[Context, Depends(get_conte
 RestVersion = Annotated[str, Depends(rest_version)]
 
 
-def rest_query(request: Request, context: Annotated[Context, Depends(get_context)]) -> RestQuery:
+async def rest_query(request: Request,
+                     context: Annotated[Context, Depends(get_context)]) -> RestQuery:
     return RestQuery(request.query_params, lenient=context.settings.lenient_params)
 
 

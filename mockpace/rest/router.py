@@ -14,6 +14,7 @@ from mockpace.rest import service
 from mockpace.rest.deps import JsonBody, QueryDep, RestVersion
 from mockpace.rest.params import week_start_parameter
 from mockpace.rest.wire import JSON_MEDIA, ok, ok_json
+from mockpace.tracking.service import settle_pending
 
 router = APIRouter(prefix="/api/rest", tags=["rest"])
 
@@ -62,12 +63,14 @@ def activity_type(type_id: str, caller: CallerDep, _version: RestVersion) -> Res
 @router.get("/worklogs")
 def my_worklogs(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
     """The caller's worklogs, newest first; filters and paging of 10-rest.md 4.6/4.7."""
+    settle_pending(caller.context)
     return ok_json(service.list_worklogs(caller=caller, query=query, all_users=False))
 
 
 @router.get("/worklogs/all")
 def all_worklogs(caller: CallerDep, _version: RestVersion, query: QueryDep) -> Response:
     """Everybody's worklogs (Administrator, Budget or Product)."""
+    settle_pending(caller.context)
     return ok_json(service.list_worklogs(caller=caller, query=query, all_users=True))
 
 
@@ -89,6 +92,7 @@ def create_batch(caller: CallerDep, version: RestVersion, query: QueryDep,
 @router.get("/worklogs/{worklog_id}")
 def get_worklog(worklog_id: str, caller: CallerDep, _version: RestVersion,
                 query: QueryDep) -> Response:
+    settle_pending(caller.context)
     return ok_json(service.get_worklog(caller=caller, worklog_id=worklog_id, query=query))
 
 

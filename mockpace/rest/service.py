@@ -323,7 +323,7 @@ class WriteScope:
         self.now = caller.context.now()
         self.settings = caller.context.settings
         self._users: dict[str, User | None] = {caller.user.id: caller.user}
-        self._types: dict[str, ActivityType | None] = {}
+        self._types: dict[str, bool] = {}
         self._org_default: str | None = None
         self._weeks: dict[tuple[str, date], int | None] = {}
 
@@ -344,23 +344,27 @@ class WriteScope:
         organization's system default."""
         if not given:
             requested = owner.default_activity_type_id or self.org_default_type()
-            if requested is not None and self._type(requested) is None:
+            if requested is not None and not self._type_exists(requested):
                 requested = None  # a dangling default falls back to [Not Set]
         if requested is None or requested == NOT_SET_ACTIVITY_TYPE_ID:
             return None
-        if self._type(requested) is None:
+        if not self._type_exists(requested):
             raise not_found("Activity type", requested, property="activityTypeId")
         return requested
 
-    def _type(self, type_id: str) -> ActivityType | None:
+    # Core SQL, not ORM gets: these run on every create, where ORM overhead dominated.
+    def _type_exists(self, type_id: str) -> bool:
         if type_id not in self._types:
-            self._types[type_id] = self.session.get(ActivityType, type_id)
+            self._types[type_id] = self.session.execute(
+                text("SELECT 1 FROM activity_types WHERE id = :i"), {"i": type_id},
+            ).first() is not None
         return self._types[type_id]
 
     def org_default_type(self) -> str | None:
         if self._org_default is None:
-            org = self.session.exec(select(Organization)).first()
-            self._org_default = (org.system_default_activity_type_id if org else None) or ""
+            self._org_default = self.session.execute(
+                text("SELECT system_default_activity_type_id FROM organizations LIMIT 1"),
+            ).scalar() or ""
         return self._org_default or None
 
     def week_state(self, user_id: str, week: date) -> int | None:

@@ -24,8 +24,8 @@ router = APIRouter(tags=["tracking"])
 BASE = "/api/tracking/client"
 
 
-def tracking_version(request: Request,
-                     context: Annotated[Context, Depends(get_context)]) -> str:
+async def tracking_version(request: Request,
+                           context: Annotated[Context, Depends(get_context)]) -> str:
     return check_api_version(request.query_params.get("api-version"),
                              accepted=TRACKING_VERSIONS,
                              lenient=context.settings.lenient_api_version)
@@ -41,7 +41,7 @@ async def raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(raw_body)]
 
 
-def get_tracker(caller: CallerDep, version: TrackingVersion) -> Tracker:
+async def get_tracker(caller: CallerDep, version: TrackingVersion) -> Tracker:
     return Tracker(caller, version)
 
 

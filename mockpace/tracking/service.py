@@ -616,3 +616,13 @@ def settle_due(context: Context) -> int:
             select(User).join(TrackingSession, col(TrackingSession.user_id) == col(User.id))
             .where(col(TrackingSession.is_tracking).is_(True))).all()
     return sum(Tracker(Caller(user, None, context), "3.2").settle() for user in users)
+
+
+def settle_pending(context: Context) -> int:
+    """``settle_due`` for the surfaces that read worklogs (REST, Reporting), so a track the
+    server stopped on its own (activity check expired, maximum length) is a worklog there at
+    once. Costs one indexed lookup when nobody is tracking."""
+    if not context.org.store.fast_rows(
+            "SELECT 1 FROM tracking_sessions WHERE is_tracking = 1 LIMIT 1"):
+        return 0
+    return settle_due(context)

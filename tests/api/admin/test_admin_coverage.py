@@ -34,3 +34,20 @@ def test_docs_coverage_is_the_generated_table() -> None:
     strip = [line.rsplit("|", 3)[0] for line in static.splitlines() if line.startswith("| ")]
     assert [line.rsplit("|", 3)[0] for line in text.splitlines() if line.startswith("| ")] \
         == strip
+
+
+def test_what_the_table_calls_none_answers_501(small_client: TestClient) -> None:
+    token = small_client.get("/_mockpace/tokens").json()[0]["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    rows = small_client.get("/_mockpace/coverage").json()["endpoints"]
+    sets = [r["path"].rsplit("/", 1)[1] for r in rows
+            if r["surface"] == "reporting" and r["status"] == "none" and "?" not in r["path"]]
+    assert sets == ["workItemsHierarchy", "workItemsHierarchyAllLevels"]
+    for name in sets:
+        response = small_client.get(f"/api/odata/v3.2/{name}", headers=headers)
+        assert response.status_code == 501, name
+        assert name in response.json()["error"]["message"]
+    applied = small_client.get("/api/odata/v3.2/workLogsOnly?$apply=aggregate(PeriodLength "
+                               "with sum as Total)", headers=headers)
+    assert applied.status_code == 501
+    assert "$apply" in applied.json()["error"]["message"]

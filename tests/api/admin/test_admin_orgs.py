@@ -29,6 +29,8 @@ def test_create_list_delete(small_client: TestClient) -> None:
     assert [o["name"] for o in listed] == ["contoso", "fabrikam"]
     assert listed[1]["counts"]["users"] == 5 and listed[1]["counts"]["workItems"] == 40
     assert small_client.get("/_mockpace/health").json()["orgs"] == ["contoso", "fabrikam"]
+    assert small_client.get("/_mockpace/health", params={"org": "fabrikam"}).json()[
+        "counts"] == listed[1]["counts"]
     assert small_client.get("/_mockpace/tokens", params={"org": "fabrikam"}).json() == \
         created["tokens"]
 

@@ -157,8 +157,9 @@ def test_entity_not_found(client: TestClient) -> None:
 def test_unknown_route_and_put(client: TestClient) -> None:
     assert_error(client.get(f"/api/rest/reports/time?{V}", headers=headers("john")), 404,
                  "NotFound", "/api/rest/reports/time")
-    assert_error(client.put(f"/api/rest/workLogs/{LOG}?{V}", headers=headers("eugene"),
-                            json={"length": 5}), 405, "MethodNotAllowed", "PUT")
+    put = assert_error(client.put(f"/api/rest/workLogs/{LOG}?{V}", headers=headers("eugene"),
+                                  json={"length": 5}), 405, "MethodNotAllowed", "PUT")
+    assert f"'/api/rest/workLogs/{LOG}'" in put["errorDescription"]  # the path as sent
 
 
 def test_approval_state_failed(client: TestClient) -> None:

@@ -261,3 +261,19 @@ def test_settle_due_writes_automatic_stops_for_other_surfaces(
     assert settle_due(context) == 0
     assert tracked(app) == [(alice, 3600, 103)]
     assert api_as("bob").current()["track"]["workLogId"] == bob
+
+
+def test_a_track_stopped_by_the_server_shows_in_rest_and_reporting_without_a_tracking_call(
+    client: TestClient, app: FastAPI, api: Api,
+) -> None:
+    settings(client, max_track_length_hours=1)
+    worklog = api.start(tfsId=103, remark="forgot to stop")["track"]["workLogId"]
+    advance(client, 2 * 3600)
+    # no tracking call after the limit passed: REST and Reporting settle the track themselves
+    mine = client.get("/api/rest/workLogs?api-version=3.2", headers=api.headers).json()["data"]
+    assert [(w["id"], w["length"], w["flags"]["isTracked"]) for w in mine
+            if w["id"] == worklog] == [(worklog, 3600, True)]
+    odata = client.get(f"/api/odata/v3.2/workLogsOnly?$filter=Id eq {worklog}"
+                       "&$select=Id,PeriodLength,IsTracked", headers=api.headers).json()
+    assert odata["value"] == [{"Id": worklog, "PeriodLength": 3600, "IsTracked": True}]
+    assert tracked(app) == [(worklog, 3600, 103)]
