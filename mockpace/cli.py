@@ -28,7 +28,7 @@ import mockpace
 from mockpace.settings import ORG_SETTING_NAMES, ServerSettings
 
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)  # long URLs and tokens stay on one line when piped
 
 
 class CliError(click.ClickException):
@@ -163,7 +163,8 @@ def serve(**given: Any) -> None:
     check_port_free(settings.host, settings.port)
     started = time.perf_counter()
     org = load_org(settings)
-    base = f"http://{settings.host}:{settings.port}"
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    base = f"http://{shown_host}:{settings.port}"
     admin = next((t for t in token_list(org) if t["userId"] == org.admin_user_id), None)
     out.print(f"[bold]mockpace {mockpace.__version__}[/] organization [bold]{org.name}[/] "
               f"(collection {org.collection}) ready in {time.perf_counter() - started:.2f}s")

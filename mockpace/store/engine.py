@@ -77,6 +77,10 @@ class Store:
         self._memory_snapshots: dict[str, tuple[sqlite3.Connection, datetime]] = {}
         self._snapshot_lock = threading.Lock()
         self._local = threading.local()
+        # Writers of this process queue here: a thread waiting in SQLite's busy handler sleeps
+        # in growing steps (up to 25 ms) however soon the lock frees, which capped concurrent
+        # creates far below what one writer does. Other processes still meet busy_timeout.
+        self.write_lock = threading.RLock()
         self._fast_conns: list[sqlite3.Connection] = []
 
     # -- set-up -------------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class Store:
 
     def clear(self) -> None:
         """Delete every row of every table (schema kept), in one transaction."""
-        with self._write_engine.begin() as conn:
+        with self.write_lock, self._write_engine.begin() as conn:
             if self.is_sqlite:
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
             for table in reversed(SQLModel.metadata.sorted_tables):
@@ -121,7 +125,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any exception."""
-        with Session(self._write_engine) as session:
+        with self.write_lock, Session(self._write_engine) as session:
             try:
                 yield session
                 session.commit()
@@ -173,6 +177,7 @@ class Store:
         pooled = self.engine.raw_connection()
         raw = pooled.driver_connection
         assert raw is not None
+        self.write_lock.acquire()
         try:
             raw.execute("BEGIN IMMEDIATE")
             raw.execute("PRAGMA defer_foreign_keys=ON")
@@ -182,6 +187,7 @@ class Store:
             raw.execute("ROLLBACK")
             raise
         finally:
+            self.write_lock.release()
             pooled.close()
 
     def fast_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -236,7 +242,7 @@ class Store:
     def restore_snapshot(self, name: str) -> float:
         """Replace the database content with a saved snapshot; returns the milliseconds taken."""
         start = time.perf_counter()
-        with self._snapshot_lock:
+        with self._snapshot_lock, self.write_lock:
             if name not in self._memory_snapshots:
                 raise KeyError(name)
             source = self._memory_snapshots[name][0]

@@ -123,4 +123,7 @@ def test_serve_answers_health_and_me_with_a_printed_token(tmp_path: Path, worker
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
-    assert "token" in out and f"http://127.0.0.1:{port}/api/rest" in out
+    assert f"http://127.0.0.1:{port}/api/rest" in out
+    # the admin's token is printed whole on its line, even when stdout is a pipe
+    assert any(line.strip().startswith("Admin user") and admin["token"] in line
+               for line in out.splitlines()), out
