@@ -231,7 +231,7 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
         cache_key = (qc.version, t.name, shaping, default_order, extra_key, qc.cache_token)
     page = engine.run_collection(conn, qc, t, options, extra=extra, limit=limit, skip=skip,
                                  with_count=with_count, default_order=default_order,
-                                 cache_key=cache_key)
+                                 cache_key=cache_key, as_json=True)
     select_text = options.get("select")
     ctx = f"{root}/$metadata#{context}"
     if select_text:
@@ -240,7 +240,7 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
     if page.count is not None:
         body["@odata.count"] = page.count
     body["value"] = page.rows
-    returned = len(page.rows)
+    returned = page.returned
     remaining = None if top is None else top - returned
     if page.more and (remaining is None or remaining > 0):
         pairs = [(n, v) for n, v in options.raw
@@ -251,7 +251,16 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
         query = urlencode(pairs, quote_via=quote, safe="$/,()':")
         body["@odata.nextLink"] = f"{root}/{link_path}?{query}"
     headers = {"Preference-Applied": f"odata.maxpagesize={size}"} if applied else {}
-    return json_answer(body, headers)
+    if page.json is None:
+        return json_answer(body, headers)
+    # Rows rendered by SQLite: splice them into the envelope (same key order as the dict).
+    head = orjson.dumps({k: v for k, v in body.items() if k != "@odata.nextLink"})
+    value = b'"value":[' + ",".join(page.json).encode() + b"]"
+    tail = b"}"
+    if "@odata.nextLink" in body:
+        tail = b',"@odata.nextLink":' + orjson.dumps(body["@odata.nextLink"]) + b"}"
+    return Answer(200, head[: -len(b'"value":[]}')] + value + tail, JSON_TYPE,
+                  {**BASE_HEADERS, **headers})
 
 
 # ---------------------------------------------------------------------------------------------

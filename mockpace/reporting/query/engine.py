@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Integer,
     Null,
@@ -30,6 +32,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter, Case, Cast, Label, TypeCoerce
+from sqlalchemy.sql.functions import FunctionElement
 
 from mockpace.common.errors import ODataError
 from mockpace.reporting import edm
@@ -279,6 +283,100 @@ def compile_plan(plan: list[tuple[Any, ...]]) -> Builder:
 
 
 # ---------------------------------------------------------------------------------------------
+# Rendering rows as JSON text in SQLite (the hot path of collection pages)
+# ---------------------------------------------------------------------------------------------
+# Fetching ~40 Python objects per row and building nested dicts costs more than the query;
+# json_object builds each row's JSON in C instead (measured faster than || or printf). The
+# output parses to exactly what compile_plan's dicts serialize to (same keys, order, values,
+# types). Values SQL cannot produce (Prop.resolve maps, expanded collections) are placeholder
+# strings replaced in Python (_json_page checks they cannot be confused with data).
+MAX_PAIRS = 60  # json_object takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG)
+
+
+@dataclass
+class Hole:
+    """A value spliced in Python: a deferred map lookup ("d": ``index`` the cols index,
+    ``slot`` the map), an expanded collection ("c": ``slot``) or a REAL ("r": ``index``). It is
+    in the row's JSON exactly when every ``conds`` column (present flags of the enclosing
+    objects) is true (and, for "r", the value is a float)."""
+
+    kind: str
+    slot: int
+    index: int
+    conds: tuple[int, ...]
+
+    def token(self, n: int) -> str:
+        return f'"\\u0001h{n}"'  # how json_object writes char(1) || 'h<n>'
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json_value(x: str, conv: Any) -> str | None:
+    if conv is None:
+        return x
+    if conv is _to_bool:
+        return f"CASE {x} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END"
+    if conv is format_datetime:  # the same slicing as format_datetime
+        millis = f"substr({x}, 21, 3)"
+        return (f"substr({x}, 1, 10) || 'T' || substr({x}, 12, 8) || CASE {millis} WHEN '000' "
+                f"THEN 'Z' WHEN '' THEN 'Z' ELSE '.' || substr({millis} || '00', 1, 3) || 'Z' END")
+    return None
+
+
+def _object(pairs: list[tuple[str, str]]) -> str | None:
+    """json_object of (name, SQL value) pairs, in order; None past its argument limit. (Larger
+    objects, the WorkItem of workLogsWorkItems, were measured slower in SQL than in Python:
+    json_object re-escapes every key of every row and a nested object cannot be spliced as
+    text without json() re-parsing it.)"""
+    if len(pairs) > MAX_PAIRS:
+        return None
+    return "json_object(" + ", ".join(f"{_sql_text(k)}, {v}" for k, v in pairs) + ")"
+
+
+def json_expr(plan: list[tuple[Any, ...]], col: Callable[[int], str], holes: list[Hole],
+              exact: Callable[[int], bool], repeated: set[int], conds: tuple[int, ...] = ()
+              ) -> str | None:
+    """The row's JSON as one SQL expression (None: not renderable); fills ``holes`` and
+    ``repeated`` (cols indices mentioned more than once)."""
+    pairs: list[tuple[str, str]] = []
+    for entry in plan:
+        kind, name = entry[0], entry[1]
+        if kind == "v":
+            value = _json_value(col(entry[2]), entry[3])
+            if value is None:
+                return None
+            if entry[3] is None and exact(entry[2]):
+                # json_object writes REALs with 15 digits (lossy; SQLite's printf is not
+                # exact at 17 either): a REAL is a hole orjson writes, as the dict path does.
+                holes.append(Hole("r", 0, entry[2], conds))
+                value = f"CASE typeof({value}) WHEN 'real' THEN char(1) || 'h{len(holes) - 1}' " \
+                    f"ELSE {value} END"
+            if value != col(entry[2]):
+                repeated.add(entry[2])  # the conversion mentions the value several times
+        elif kind == "k":
+            value = "NULL"
+        elif kind in ("d", "c"):
+            holes.append(Hole(kind, entry[3] if kind == "d" else entry[2],
+                              entry[2] if kind == "d" else 0, conds))
+            value = f"char(1) || 'h{len(holes) - 1}'"
+        elif kind == "o":
+            present = entry[2]
+            inner = json_expr(entry[3], col, holes, exact, repeated,
+                              conds if present is None else (*conds, present))
+            if inner is None:
+                return None
+            value = inner if present is None else f"CASE WHEN {col(present)} THEN {inner} END"
+        else:
+            return None
+        if any(ord(ch) < 32 or ch in "\\\"" for ch in name):
+            return None  # names are identifiers; anything else keeps the Python path
+        pairs.append((name, value))
+    return _object(pairs)
+
+
+# ---------------------------------------------------------------------------------------------
 # Running queries
 # ---------------------------------------------------------------------------------------------
 @dataclass
@@ -354,6 +452,11 @@ class Page:
     rows: list[dict[str, Any]]
     more: bool
     count: int | None
+    json: list[str] | None = None  # the rows as JSON texts (run_collection as_json), not dicts
+
+    @property
+    def returned(self) -> int:
+        return len(self.rows) if self.json is None else len(self.json)
 
 
 @dataclass
@@ -370,6 +473,14 @@ class Prepared:
     count_sql: str
     count_names: list[str]
     count_params: dict[str, Any]
+    # The same page rendered as JSON text by SQLite (None: the plan has parts SQL cannot
+    # render). Row: key, JSON text, then the columns ``json_deferred`` and ``json_holes``
+    # point at (positions in that row).
+    json_sql: str | None = None
+    json_names: list[str] = field(default_factory=list)
+    json_params: dict[str, Any] = field(default_factory=dict)
+    json_deferred: list[int] = field(default_factory=list)
+    json_holes: list[Hole] = field(default_factory=list)
 
 
 _CACHE: OrderedDict[Any, Prepared] = OrderedDict()
@@ -410,7 +521,8 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
     cols: list[Any] = [key_o]
     collections: list[CollectionExpand] = []
     deferred: list[Deferred] = []
-    build = compile_plan(project(shape, ref_o, cols, collections, deferred))
+    plan = project(shape, ref_o, cols, collections, deferred)
+    build = compile_plan(plan)
     outer_order = [(page.c[f"o{i}"], d) for i, (_, d) in enumerate(order[:-1])]
     outer_order.append((page.c.k, tie_desc))
     stmt = select(*cols).select_from(outer.from_clause()).order_by(*_order_clauses(outer_order))
@@ -418,8 +530,36 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
     ref_n = counter.root()
     where_n = conditions(qc, t, ref_n, options, extra)
     count_stmt = select(func.count()).select_from(counter.from_clause()).where(*where_n)
-    return Prepared(*_compiled(conn, stmt), build, deferred, collections,
-                    *_compiled(conn, count_stmt))
+    prepared = Prepared(*_compiled(conn, stmt), build, deferred, collections,
+                        *_compiled(conn, count_stmt))
+    holes: list[Hole] = []
+    repeated: set[int] = set()
+    row_json = json_expr(plan, lambda i: f"q.c{i}", holes, lambda i: not never_real(cols[i]),
+                         repeated)
+    # SQLite flattens q into the outer query, so a value mentioned twice is computed twice:
+    # fine for columns; for computed values (Tracked* correlated sums) the Python path is
+    # faster (measured: keeping q a co-routine with OFFSET costs more than it saves).
+    if row_json is not None and all(plain_column(cols[i]) for i in repeated):
+        q = select(*[c.label(f"c{i}") for i, c in enumerate(cols)],
+                   *[c.label(f"s{i}") for i, (c, _) in enumerate(outer_order)]) \
+            .select_from(outer.from_clause()).subquery("q")
+        out: list[Any] = [q.c.c0, literal_column(row_json)]
+        positions: dict[int, int] = {}
+
+        def position(index: int) -> int:
+            if index not in positions:
+                out.append(q.c[f"c{index}"])
+                positions[index] = len(out) - 1
+            return positions[index]
+
+        prepared.json_deferred = [position(later.index) for later in deferred]
+        prepared.json_holes = [Hole(h.kind, h.slot, 0 if h.kind == "c" else position(h.index),
+                                    tuple(position(c) for c in h.conds)) for h in holes]
+        json_order = [(q.c[f"s{i}"], d) for i, (_, d) in enumerate(outer_order)]
+        json_stmt = select(*out).select_from(q).order_by(*_order_clauses(json_order))
+        prepared.json_sql, prepared.json_names, prepared.json_params = \
+            _compiled(conn, json_stmt)
+    return prepared
 
 
 def _raw_rows(conn: Connection, sql: str, names: list[str], params: dict[str, Any]
@@ -433,10 +573,11 @@ def _raw_rows(conn: Connection, sql: str, names: list[str], params: dict[str, An
 def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, options: Options, *,
                    extra: Callable[[Ref], list[Any]] | None = None, limit: int | None,
                    skip: int = 0, with_count: bool = False, default_order: str | None = None,
-                   cache_key: Any = None) -> Page:
+                   cache_key: Any = None, as_json: bool = False) -> Page:
     """One page of ``t`` (``limit`` rows; None = all) with options applied, plus a flag for
     more rows and the total count when asked. ``cache_key`` (None: no caching) identifies
-    everything the statement depends on besides limit and offset."""
+    everything the statement depends on besides limit and offset. ``as_json``: the rows may
+    come back as JSON text (``Page.json``) instead of dicts."""
     prepared = None
     if cache_key is not None:
         with _CACHE_LOCK:
@@ -450,6 +591,10 @@ def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, option
                 _CACHE[cache_key] = prepared
                 while len(_CACHE) > CACHE_SIZE:
                     _CACHE.popitem(last=False)
+    if as_json and prepared.json_sql is not None:
+        page = _json_page(conn, qc, prepared, limit, skip, with_count)
+        if page is not None:
+            return page
     params = {**prepared.params, "page_limit": -1 if limit is None else limit + 1,
               "page_offset": skip}
     rows = _raw_rows(conn, prepared.sql, prepared.names, params)
@@ -466,6 +611,85 @@ def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, option
         count = _raw_rows(conn, prepared.count_sql, prepared.count_names,
                           prepared.count_params)[0][0]
     return Page(result, more, count)
+
+
+def _affinity_in(expr: Any, *types: type) -> bool:
+    affinity = getattr(expr.type, "_type_affinity", None)  # String for AutoString too
+    return isinstance(affinity, type) and issubclass(affinity, types)
+
+
+def never_real(expr: Any) -> bool:
+    """True when json_object can write the value as it is: SQLite hands back a REAL (which
+    it would write lossily) only from REAL columns and computed values. TEXT and INTEGER
+    columns, CASTs to INTEGER, date() and coalesce()/CASE of those and of str/int literals
+    qualify."""
+    if isinstance(expr, BindParameter):
+        return isinstance(expr.value, (str, int))
+    if isinstance(expr, Column):
+        return _affinity_in(expr, String, Integer)
+    if isinstance(expr, Cast):
+        return _affinity_in(expr, Integer)
+    if isinstance(expr, FunctionElement) and expr.name in ("coalesce", "date"):
+        return expr.name == "date" or all(never_real(c) for c in expr.clauses)
+    if isinstance(expr, Case):
+        return all(never_real(result) for _, result in expr.whens) and \
+            (expr.else_ is None or never_real(expr.else_))
+    return False
+
+
+def plain_column(expr: Any) -> bool:
+    """A column (possibly type-coerced): cheap to mention more than once in SQL."""
+    while isinstance(expr, (TypeCoerce, Label)):
+        expr = expr.clause if isinstance(expr, TypeCoerce) else expr.element
+    return isinstance(expr, Column)
+
+
+def _json_page(conn: Connection, qc: QueryContext, prepared: Prepared, limit: int | None,
+               skip: int, with_count: bool) -> Page | None:
+    """The page as JSON texts, or None when a placeholder could be mistaken for data."""
+    assert prepared.json_sql is not None
+    params = {**prepared.json_params, "page_limit": -1 if limit is None else limit + 1,
+              "page_offset": skip}
+    rows = _raw_rows(conn, prepared.json_sql, prepared.json_names, params)
+    more = limit is not None and len(rows) > limit
+    if more:
+        rows = rows[:limit]
+    holes = prepared.json_holes
+    if not holes:
+        texts = [row[1] for row in rows]
+    else:
+        maps = [later.resolve(conn, {row[pos] for row in rows})
+                for later, pos in zip(prepared.deferred, prepared.json_deferred, strict=True)]
+        expanded = [expand_collection(conn, qc, c, [r[0] for r in rows])
+                    for c in prepared.collections]
+        tokens = [h.token(n) for n, h in enumerate(holes)]
+        texts = []
+        for row in rows:
+            text = row[1]
+            fills = []
+            for hole, token in zip(holes, tokens, strict=True):
+                expected = all(row[c] for c in hole.conds) and \
+                    (hole.kind != "r" or type(row[hole.index]) is float)
+                if text.count(token) != expected:
+                    return None  # a string value looks like the placeholder
+                if expected:
+                    if hole.kind == "r":
+                        value = row[hole.index]
+                    elif hole.kind == "d":
+                        value = maps[hole.slot].get(row[hole.index])
+                    else:
+                        value = expanded[hole.slot].get(row[0], [])
+                    fills.append((token, orjson.dumps(value).decode()))
+            for token, filled in fills:
+                if "\\u0001h" in filled:
+                    return None
+                text = text.replace(token, filled)
+            texts.append(text)
+    count = None
+    if with_count:
+        count = _raw_rows(conn, prepared.count_sql, prepared.count_names,
+                          prepared.count_params)[0][0]
+    return Page([], more, count, texts)
 
 
 def expand_collection(conn: Connection, qc: QueryContext, coll: CollectionExpand,
