@@ -62,11 +62,12 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     app.state.registry = registry
     app.state.server_settings = settings
     install_handlers(app)
-    app.include_router(admin_router)
+    # 7pace routes first: routing tries routes in order, and they carry the traffic.
     app.include_router(rest_router)
     app.include_router(tracking_router)
-    app.include_router(pin_admin_router)
     app.include_router(reporting_router)
+    app.include_router(admin_router)
+    app.include_router(pin_admin_router)
     app.add_middleware(HarnessMiddleware)  # inside: runs after path normalization
     app.add_middleware(NormalizePathMiddleware)
     logging.getLogger("odata_query").setLevel(logging.ERROR)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import select
@@ -87,7 +87,24 @@ def lookup_token(context: Context, token: str) -> User | None:
     rows = context.org.store.fast_rows(_TOKEN_SQL, (token, db_datetime(context.now())))
     if not rows:
         return None
-    return User(**dict(zip(_USER_COLUMNS, rows[0], strict=True)))
+    return user_from_row(tuple(rows[0]))
+
+
+_USER_CACHE: dict[tuple[Any, ...], User] = {}
+_USER_CACHE_SIZE = 1024
+
+
+def user_from_row(row: tuple[Any, ...]) -> User:
+    """The User of a full ``users`` row (columns in model order). Building a SQLModel table
+    object costs more than the token lookup itself, so objects are kept per exact row: any
+    change of the row (role, time zone, ...) is another key. Callers only read them."""
+    user = _USER_CACHE.get(row)
+    if user is None:
+        if len(_USER_CACHE) >= _USER_CACHE_SIZE:
+            _USER_CACHE.clear()
+        user = User(**dict(zip(_USER_COLUMNS, row, strict=True)))
+        _USER_CACHE[row] = user
+    return user
 
 
 def authenticate(request: Request, context: Context) -> Caller:

@@ -175,9 +175,13 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        import sqlite3
+
         from sqlalchemy.exc import OperationalError
 
-        if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        # sqlite3's own error too: the hot writes run on raw connections (Store.raw_write).
+        if (isinstance(exc, OperationalError | sqlite3.OperationalError)
+                and "locked" in str(exc).lower()):
             return error_response(request, 503, "ServiceUnavailable",
                                   "The database is busy; retry the request.",
                                   headers={"Retry-After": "1"})

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from mockpace.common.auth import Caller, get_caller
 from mockpace.common.context import Context, get_context
 from mockpace.common.versions import REST_VERSIONS, check_api_version
 from mockpace.rest.params import RestQuery
@@ -38,3 +39,14 @@ async def json_body(request: Request) -> Any:
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
+
+
+async def rest_call(request: Request) -> tuple[Caller, str, RestQuery]:
+    """(caller, api-version, query view) resolved as ``CallerDep, RestVersion, QueryDep`` are,
+    in the same order (401 before 400), for the hot routes: called from the route body it saves
+    FastAPI's dependency solving (about a quarter of a small request's cost). These
+    dependencies declare no OpenAPI parameters, so the schema is the same."""
+    context = await get_context(request)
+    caller = await get_caller(request, context)
+    version = await rest_version(request, context)
+    return caller, version, await rest_query(request, context)

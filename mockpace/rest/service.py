@@ -8,6 +8,7 @@ size, rendered to JSON by the database (see wire.py).
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from mockpace.common.auth import Caller, require_any_role, require_role
+from mockpace.common.auth import Caller, require_any_role, require_role, user_from_row
 from mockpace.common.errors import SevenPaceError
 from mockpace.common.timefmt import TimeFormatError, parse_date, parse_datetime, to_local
 from mockpace.common.versions import version_tuple
@@ -45,6 +46,7 @@ from mockpace.rest.wire import (
     user_json,
     user_with_role_json,
     worklog_select,
+    worklog_select_one,
 )
 from mockpace.store import ActivityType, Organization, TimeApproval, User, WorkLog, db_datetime
 from mockpace.store.tables import (
@@ -97,8 +99,27 @@ def _page_sql(count: int, skip: int) -> str:
     return f" LIMIT {int(count)} OFFSET {int(skip)}"
 
 
+_ME_SQL = (
+    "SELECT o.vsts_id, o.vsts_collection_id, o.collection, o.id, t.color, t.name, t.id "
+    "FROM organizations o LEFT JOIN activity_types t ON t.id = ? LIMIT 2"
+)
+
+
 def me(*, caller: Caller, query: RestQuery) -> dict[str, Any]:
-    """GET me: no role needed (even None)."""
+    """GET me: no role needed (even None). One raw statement (cheap enough for the event
+    loop); the ORM read below only when the organization row is not exactly one (its error)."""
+    rows = caller.context.org.store.fast_rows(
+        _ME_SQL, (caller.user.default_activity_type_id or "",))
+    if len(rows) == 1:
+        vsts_id, vsts_collection_id, collection, org_id, color, name, type_id = rows[0]
+        return {
+            "user": user_json(caller.user, expand_display_name=query.expand_display_name()),
+            "account": {"vstsId": vsts_id, "vstsCollectionId": vsts_collection_id,
+                        "name": collection, "id": org_id},
+            "defaultActivityType": ({"color": color, "name": name, "id": type_id}
+                                    if type_id is not None else None),
+            "timeZone": caller.user.timezone_offset,
+        }
     with caller.context.org.store.read() as session:
         org = session.exec(select(Organization)).one()
         default_type = (session.get(ActivityType, caller.user.default_activity_type_id)
@@ -238,14 +259,22 @@ def activity_type(*, caller: Caller, type_id: str) -> dict[str, Any]:
 
 # -- worklogs: reading ------------------------------------------------------------------------
 
+def _render_params(caller: Caller, params: dict[str, Any], *, expand: bool,
+                   editable: bool) -> dict[str, Any]:
+    return {**params, "expand": expand, "editable": editable, "caller": caller.user.id,
+            "admin": caller.role == ADMIN}
+
+
 def _select_worklogs(session: Session, caller: Caller, where: Sequence[str],
                      params: dict[str, Any], *, expand: bool = False, editable: bool = False,
-                     page: tuple[int, int] | None = None) -> list[tuple[str, str, str]]:
+                     page: tuple[int, int] | None = None,
+                     single: bool = False) -> list[tuple[str, str, str]]:
     """(id, owner id, worklog JSON) of the worklogs matching ``where``: one SELECT, rendered by
-    the database. Runs on the session's connection (inside a write, it sees the write)."""
-    sql = worklog_select(" AND ".join(where), _page_sql(*page) if page else "")
-    bound = {**params, "expand": expand, "editable": editable, "caller": caller.user.id,
-             "admin": caller.role == ADMIN}
+    the database. Runs on the session's connection (inside a write, it sees the write).
+    ``single``: ``where`` matches one worklog at most (by id), the cheaper statement."""
+    sql = (worklog_select_one(" AND ".join(where)) if single
+           else worklog_select(" AND ".join(where), _page_sql(*page) if page else ""))
+    bound = _render_params(caller, params, expand=expand, editable=editable)
     # Straight to the driver (named :params are sqlite3's own style): no statement compiling.
     rows = session.connection().exec_driver_sql(sql, bound).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
@@ -279,10 +308,10 @@ def list_worklogs(*, caller: Caller, query: RestQuery, all_users: bool) -> str:
         where.append(f"w.work_item_id IN ({ids})")
     if spec.count == 0:
         return "[]"
-    with caller.context.org.store.read() as session:
-        rows = _select_worklogs(session, caller, where, params,
-                                expand=spec.expand_display_name,
-                                editable=spec.include_editable, page=(spec.count, spec.skip))
+    # One statement on the raw read connection (its own snapshot), not a Session.
+    sql = worklog_select(" AND ".join(where), _page_sql(spec.count, spec.skip))
+    rows = caller.context.org.store.fast_read(sql, _render_params(
+        caller, params, expand=spec.expand_display_name, editable=spec.include_editable))
     return json_array([r[2] for r in rows])
 
 
@@ -292,7 +321,7 @@ def get_worklog(*, caller: Caller, worklog_id: str, query: RestQuery) -> str:
     with caller.context.org.store.read() as session:
         rows = _select_worklogs(session, caller, ["w.id = :id", "w.is_deleted = 0"],
                                 {"id": ident}, expand=query.expand_display_name(),
-                                editable=query.boolean("includeEditable"))
+                                editable=query.boolean("includeEditable"), single=True)
     if not rows:
         raise not_found("Worklog", ident)
     _, owner, rendered = rows[0]
@@ -303,7 +332,7 @@ def get_worklog(*, caller: Caller, worklog_id: str, query: RestQuery) -> str:
 
 # -- worklogs: writing ------------------------------------------------------------------------
 
-_INSERT = text(
+_INSERT_SQL = (
     "INSERT INTO worklogs (id, user_id, added_by_user_id, edited_by_user_id, timestamp, length,"
     " billable_length, work_item_id, comment, activity_type_id, budget_id, created_timestamp,"
     " edited_timestamp, is_tracked, is_manually_entered, is_changed, is_tracked_extended,"
@@ -311,14 +340,21 @@ _INSERT = text(
     " :edited_by, :timestamp, :length, :billable_length, :work_item_id, :comment,"
     " :activity_type_id, NULL, :created, :edited, 0, :manual, 0, 0, 0, :from_api, :billable, 0)"
 )
+_INSERT = text(_INSERT_SQL)
+_USER_COLUMNS = tuple(User.model_fields)
+_USER_SQL = f"SELECT {', '.join(_USER_COLUMNS)} FROM users WHERE id = ?"
 
 
 class WriteScope:
     """Lookups shared by the items of one write (users, activity types, approval states),
     read through the write transaction and cached, so a batch of 500 costs a few queries."""
 
-    def __init__(self, session: Session, caller: Caller) -> None:
-        self.session = session
+    def __init__(self, session: Session | None, caller: Caller,
+                 conn: sqlite3.Connection | None = None) -> None:
+        # Either an ORM session (update, delete, batches) or the raw connection of
+        # ``Store.raw_write`` (single creates, the hot path).
+        self._session = session
+        self.conn = conn
         self.caller = caller
         self.now = caller.context.now()
         self.settings = caller.context.settings
@@ -331,9 +367,23 @@ class WriteScope:
     def is_admin(self) -> bool:
         return self.caller.role == ADMIN
 
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "an ORM write scope"
+        return self._session
+
+    def _first(self, sql: str, params: dict[str, Any]) -> Any:
+        if self.conn is not None:
+            return self.conn.execute(sql, params).fetchone()
+        return self.session.execute(text(sql), params).first()
+
     def user(self, user_id: str) -> User:
         if user_id not in self._users:
-            self._users[user_id] = self.session.get(User, user_id)
+            if self.conn is not None:
+                found = self.conn.execute(_USER_SQL, (user_id,)).fetchone()
+                self._users[user_id] = user_from_row(found) if found else None
+            else:
+                self._users[user_id] = self.session.get(User, user_id)
         user = self._users[user_id]
         if user is None:
             raise not_found("User", user_id, property="userId")
@@ -355,25 +405,24 @@ class WriteScope:
     # Core SQL, not ORM gets: these run on every create, where ORM overhead dominated.
     def _type_exists(self, type_id: str) -> bool:
         if type_id not in self._types:
-            self._types[type_id] = self.session.execute(
-                text("SELECT 1 FROM activity_types WHERE id = :i"), {"i": type_id},
-            ).first() is not None
+            self._types[type_id] = self._first(
+                "SELECT 1 FROM activity_types WHERE id = :i", {"i": type_id}) is not None
         return self._types[type_id]
 
     def org_default_type(self) -> str | None:
         if self._org_default is None:
-            self._org_default = self.session.execute(
-                text("SELECT system_default_activity_type_id FROM organizations LIMIT 1"),
-            ).scalar() or ""
+            found = self._first(
+                "SELECT system_default_activity_type_id FROM organizations LIMIT 1", {})
+            self._org_default = (found[0] if found else None) or ""
         return self._org_default or None
 
     def week_state(self, user_id: str, week: date) -> int | None:
         key = (user_id, week)
         if key not in self._weeks:
-            self._weeks[key] = self.session.execute(
-                text("SELECT approval_state FROM time_approvals WHERE user_id = :u "
-                     "AND week_start = :w"), {"u": user_id, "w": week.isoformat()},
-            ).scalar()
+            found = self._first(
+                "SELECT approval_state FROM time_approvals WHERE user_id = :u "
+                "AND week_start = :w", {"u": user_id, "w": week.isoformat()})
+            self._weeks[key] = found[0] if found else None
         return self._weeks[key]
 
     def check_unlocked(self, owner: User, instant: datetime) -> None:
@@ -469,14 +518,28 @@ def _prepare_create(scope: WriteScope, item: WorkLogInput, version: str) -> dict
     }
 
 
-def create_worklog(*, caller: Caller, version: str, body: Any, query: RestQuery) -> str:
+def create_worklog(*, caller: Caller, version: str, body: Any, query: RestQuery,
+                   wait: bool = True) -> str:
+    """POST workLogs. On SQLite it runs on ``Store.raw_write`` (no ORM session: the Session's
+    set-up and commit cost more than the SQL of one create); ``wait=False`` raises
+    ``WriteBusy`` instead of waiting for the write lock (callers on the event loop)."""
     require_any_role(caller, "POST workLogs")
     item = worklog_input(body)
-    with caller.context.org.store.write() as session:
+    store = caller.context.org.store
+    if store.is_sqlite:
+        with store.raw_write(wait=wait) as conn:
+            row = _prepare_create(WriteScope(None, caller, conn), item, version)
+            conn.execute(_INSERT_SQL, row)
+            sql = worklog_select_one("w.id = :id")
+            found = conn.execute(sql, _render_params(caller, {"id": row["id"]},
+                                                     expand=query.expand_display_name(),
+                                                     editable=False)).fetchone()
+        return str(found[2])
+    with store.write() as session:
         row = _prepare_create(WriteScope(session, caller), item, version)
         session.execute(_INSERT, row)
         rows = _select_worklogs(session, caller, ["w.id = :id"], {"id": row["id"]},
-                                expand=query.expand_display_name())
+                                expand=query.expand_display_name(), single=True)
     return rows[0][2]
 
 
@@ -594,7 +657,7 @@ def update_worklog(*, caller: Caller, worklog_id: str, body: Any, query: RestQue
         session.add(log)
         session.flush()
         rows = _select_worklogs(session, caller, ["w.id = :id"], {"id": ident},
-                                expand=query.expand_display_name())
+                                expand=query.expand_display_name(), single=True)
     return rows[0][2]
 
 
