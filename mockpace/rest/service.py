@@ -610,6 +610,17 @@ def _load_worklog(scope: WriteScope, ident: str) -> WorkLog:
     return row
 
 
+def _modifiable_worklog(scope: WriteScope, ident: str, action: str) -> tuple[WorkLog, User]:
+    """The worklog and its owner, once the caller may ``action`` it (the owner or an
+    Administrator) and its week is not locked."""
+    log = _load_worklog(scope, ident)
+    owner = scope.user(log.user_id)
+    if owner.id != scope.caller.user.id and not scope.is_admin:
+        raise no_rights(action, owner, scope.caller)
+    scope.check_unlocked(owner, log.timestamp)
+    return log, owner
+
+
 def update_worklog(*, caller: Caller, worklog_id: str, body: Any, query: RestQuery) -> str:
     """PATCH workLogs/{id}: merge the sent properties; editedTimestamp/editedByUser move."""
     require_any_role(caller, "PATCH workLogs/{id}")
@@ -617,11 +628,7 @@ def update_worklog(*, caller: Caller, worklog_id: str, body: Any, query: RestQue
     item = worklog_input(body)
     with caller.context.org.store.write() as session:
         scope = WriteScope(session, caller)
-        log = _load_worklog(scope, ident)
-        old_owner = scope.user(log.user_id)
-        if old_owner.id != caller.user.id and not scope.is_admin:
-            raise no_rights("change", old_owner, caller)
-        scope.check_unlocked(old_owner, log.timestamp)
+        log, old_owner = _modifiable_worklog(scope, ident, "change")
         owner = old_owner
         if "userid" in item.present and item.user_id and item.user_id != log.user_id:
             if not scope.is_admin:
@@ -667,11 +674,7 @@ def delete_worklog(*, caller: Caller, worklog_id: str) -> None:
     ident = parse_guid(worklog_id, "id")
     with caller.context.org.store.write() as session:
         scope = WriteScope(session, caller)
-        log = _load_worklog(scope, ident)
-        owner = scope.user(log.user_id)
-        if owner.id != caller.user.id and not scope.is_admin:
-            raise no_rights("delete", owner, caller)
-        scope.check_unlocked(owner, log.timestamp)
+        log, _owner = _modifiable_worklog(scope, ident, "delete")
         log.is_deleted = True
         log.edited_timestamp = scope.now
         log.edited_by_user_id = caller.user.id
