@@ -13,6 +13,7 @@ from sqlmodel import select
 from mockpace.common.errors import SevenPaceError
 from mockpace.common.timefmt import TimeFormatError, format_admin, parse_date
 from mockpace.orgs import DataSource, Org, Registry
+from mockpace.seed.generator import EMAIL_DOMAIN
 from mockpace.settings import OrgSettings
 from mockpace.store import ApiToken, Organization, Store, TimeApproval, User
 from mockpace.store.tables import (
@@ -244,6 +245,7 @@ def create_org(registry: Registry, body: Any, defaults: OrgSettings) -> Org:
             if row is not None:
                 row.name, row.collection = name, name
                 session.add(row)
+            _rename_domain(session, name)
         _rekey_tokens(org.store, name)
         org.refresh_identity()
         org.replace_pristine()
@@ -252,6 +254,23 @@ def create_org(registry: Registry, body: Any, defaults: OrgSettings) -> Org:
         raise
     registry.add(org)
     return org
+
+
+# Columns where the generator writes identities ("Name <user@contoso.com>" or the e-mail).
+IDENTITY_COLUMNS = {
+    "users": ("email", "unique_name"),
+    "work_items": ("assigned_to", "created_by", "microsoft_vsts_common_activatedby",
+                   "microsoft_vsts_common_closedby", "microsoft_vsts_common_resolvedby"),
+}
+
+
+def _rename_domain(session: Any, name: str) -> None:
+    """Generated users of another organization get its own e-mail domain (fabrikam.com), not
+    the default organization's."""
+    old, new = f"@{EMAIL_DOMAIN}", f"@{name.lower()}.com"
+    for table, columns in IDENTITY_COLUMNS.items():
+        assignments = ", ".join(f"{c} = replace({c}, :old, :new)" for c in columns)
+        session.execute(text(f"UPDATE {table} SET {assignments}"), {"old": old, "new": new})
 
 
 def _rekey_tokens(store: Store, name: str) -> None:

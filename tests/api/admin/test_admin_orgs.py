@@ -25,6 +25,8 @@ def test_create_list_delete(small_client: TestClient) -> None:
     assert created["collection"] == "fabrikam"
     assert len(created["tokens"]) == 5
     assert list(created["tokens"][0]) == ["email", "name", "role", "userId", "token"]
+    # its users have their own organization's e-mail domain
+    assert all(t["email"].endswith("@fabrikam.com") for t in created["tokens"])
     listed = small_client.get("/_mockpace/orgs").json()
     assert [o["name"] for o in listed] == ["contoso", "fabrikam"]
     assert listed[1]["counts"]["users"] == 5 and listed[1]["counts"]["workItems"] == 40
@@ -101,4 +103,6 @@ def test_same_seed_still_gives_distinct_tokens(small_client: TestClient) -> None
     two = _create(small_client, {"name": "two", "seed": 5, "users": 2, "workItems": 5,
                                  "days": 2})
     assert {t["token"] for t in one["tokens"]}.isdisjoint(t["token"] for t in two["tokens"])
-    assert [t["email"] for t in one["tokens"]] == [t["email"] for t in two["tokens"]]
+    # the same people (same seed), each at their own organization's domain
+    assert [t["email"].replace("@one.com", "") for t in one["tokens"]] == \
+        [t["email"].replace("@two.com", "") for t in two["tokens"]]
