@@ -13,6 +13,7 @@ OData body (Reporting)::
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import orjson
@@ -175,8 +176,6 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        import sqlite3
-
         from sqlalchemy.exc import OperationalError
 
         # sqlite3's own error too: the hot writes run on raw connections (Store.raw_write).

@@ -88,19 +88,19 @@ class Store:
         self._fast_conns: list[sqlite3.Connection] = []
 
     # -- set-up -------------------------------------------------------------------------------
-    def _install_sqlite_hooks(self) -> None:
-        temporary = self.temporary
+    def _apply_pragmas(self, conn: sqlite3.Connection) -> None:
+        """The pragmas of every connection that writes (pooled or raw)."""
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA synchronous={'OFF' if self.temporary else 'NORMAL'}")
+        conn.execute("PRAGMA cache_size=-65536")
 
+    def _install_sqlite_hooks(self) -> None:
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA synchronous={'OFF' if temporary else 'NORMAL'}")
-            cur.execute("PRAGMA cache_size=-65536")
-            cur.close()
+            self._apply_pragmas(dbapi_conn)
 
         @event.listens_for(self.engine, "begin")
         def _on_begin(conn: Any) -> None:
@@ -199,18 +199,23 @@ class Store:
         (settings, clock, token): several times cheaper than a pooled SQLAlchemy session. In
         autocommit mode each statement sees the latest commit of any connection or process."""
         if not self.is_sqlite:
-            with self.engine.connect() as other:
-                return list(other.exec_driver_sql(sql.replace("?", "%s"), tuple(params)).all())
+            parts = sql.split("?")  # positional -> named, which text() renders per driver
+            named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
+            return self.fast_read(named, {f"p{i}": v for i, v in enumerate(params)})
         return self._fast_conn().execute(sql, tuple(params)).fetchall()
 
-    def _fast_conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def _thread_conn(self, attr: str) -> sqlite3.Connection:
+        """This thread's raw connection named ``attr`` (autocommit; closed by ``dispose``)."""
+        conn: sqlite3.Connection | None = getattr(self._local, attr, None)
         if conn is None:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)
-            self._local.conn = conn
+            setattr(self._local, attr, conn)
             self._fast_conns.append(conn)
         return conn
+
+    def _fast_conn(self) -> sqlite3.Connection:
+        return self._thread_conn("conn")
 
     def fast_read(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
         """``fast_rows`` with named (``:name``) parameters, for one read statement returning
@@ -218,23 +223,15 @@ class Store:
         skip SQLAlchemy's per-row result processing (a third of a 500-row page's cost)."""
         if not self.is_sqlite:
             with self.engine.connect() as other:
-                return list(other.exec_driver_sql(sql, dict(params)).all())
+                return list(other.execute(text(sql), dict(params)).all())
         return self._fast_conn().execute(sql, params).fetchall()
 
     def _raw_write_conn(self) -> sqlite3.Connection:
         """This thread's raw connection for ``raw_write``, with the pragmas of ``_on_connect``."""
-        conn: sqlite3.Connection | None = getattr(self._local, "write_conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA synchronous={'OFF' if self.temporary else 'NORMAL'}")
-            conn.execute("PRAGMA cache_size=-65536")
-            self._local.write_conn = conn
+        if getattr(self._local, "write_conn", None) is None:
+            self._apply_pragmas(self._thread_conn("write_conn"))
             self._local.write_timeout = BUSY_TIMEOUT_MS
-            self._fast_conns.append(conn)
-        return conn
+        return self._thread_conn("write_conn")
 
     @contextmanager
     def raw_write(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:
