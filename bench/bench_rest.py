@@ -31,6 +31,8 @@ from typing import Any
 import orjson
 from fastapi import Request  # module level: the floor's annotation is resolved from here
 
+from mockpace.testing.plugin import free_port
+
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 DEV = "d0e030e2-b8b4-e711-8418-00155d0a6b50"
 USERS = 25
@@ -125,12 +127,6 @@ def serve_floor(list_body: bytes, post_body: bytes, me_body: bytes, port: int) -
         return Response(post_body, media_type=media)
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, int]:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,11 +19,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from mockpace.testing.plugin import free_port
 
 
 def time_until_healthy(cmd: list[str], url: str) -> tuple[float, subprocess.Popen[bytes]]:

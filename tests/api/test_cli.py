@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockpace.testing.plugin import free_port
 from tests.conftest import SMALL_FIXTURE
 
 MOCKPACE = [sys.executable, "-m", "mockpace"]
@@ -81,12 +82,6 @@ def test_seed_builds_a_file_and_tokens_json_reads_it(tmp_path: Path) -> None:
     entries = json.loads(listed.stdout)
     assert entries == sorted(entries, key=lambda e: e["email"])
     assert {"email", "name", "role", "userId", "token"} == set(entries[0])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
+from mockpace.testing.plugin import LiveServer
 from tests.api.rest.helpers import V
 from tests.api.rest.scenario import build_app, headers, org_of
 
@@ -20,29 +17,14 @@ THREADS = 6
 PER_THREAD = 20
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live() -> Iterator[tuple[str, FastAPI]]:
     app = build_app()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    server = LiveServer(app).start()
     try:
-        yield f"http://127.0.0.1:{port}", app
+        yield server.url, app
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
 
 
 def test_concurrent_creates_all_persist(live: tuple[str, FastAPI]) -> None:

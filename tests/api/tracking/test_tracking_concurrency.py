@@ -3,47 +3,31 @@ track runs, and every started track writes exactly one worklog."""
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import col, select
 
 from mockpace.orgs import Org
 from mockpace.store import TrackingSession, WorkLog
+from mockpace.testing.plugin import LiveServer
 from tests.api.tracking.conftest import ALICE_ID, BASE, TOKENS, V, build_app, build_org
 
 ROUNDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def live() -> Iterator[tuple[str, Org]]:
     org = build_org()
     app = build_app(org)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
+    server = LiveServer(app).start()
     try:
-        yield f"http://127.0.0.1:{port}", org
+        yield server.url, org
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
         org.store.dispose()
 
 
