@@ -7,7 +7,8 @@ times, each against a floor measured in the same run on the same file (hand-writ
 json.dumps of the same rows):
   (a) first page of workLogsWorkItems filtered to one month, ordered by Timestamp desc;
   (b) every next link of workLogsOnly for one month;
-End to end: a real uvicorn server in a thread, httpx client, JSON parsed by the client.
+End to end: mockpace on uvicorn in a process of its own, an httpx client parsing the JSON with
+the standard library (the "parse" column: the client's share of the time, per call).
   (c) workItems with TrackedItself(+Billable) and a worklogsFilter (first page).
 """
 
@@ -16,22 +17,19 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import sqlite3
 import statistics
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
+from bench import servers
 from mockpace.app import create_app
 from mockpace.common.clock import Clock
 from mockpace.orgs import Org, Registry
@@ -145,34 +143,47 @@ def make_app(path: Path) -> FastAPI:
     return create_app(ServerSettings(db=str(path)), registry)
 
 
-def make_client(path: Path) -> TestClient:
-    return TestClient(make_app(path), headers={"Authorization": f"Bearer {TOKEN}"})
+def serve_reporting(path: str, port: int) -> None:
+    """mockpace on the benchmark's file, in the process ``servers.start`` forks."""
+    servers.run_uvicorn(make_app(Path(path)), port)
 
 
-def serve(app: FastAPI) -> tuple[uvicorn.Server, str]:
-    """A real uvicorn server on a free port in a thread: end to end over HTTP."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
+class Parsing:
+    """Time the client spends parsing response JSON (stdlib json, as httpx's ``.json()``),
+    kept apart: the floor ends with JSON bytes in hand, so mockpace's comparable time ends when
+    the client holds the response bytes; the time with parsing is printed too."""
+
+    seconds = 0.0
+
+    @classmethod
+    def json(cls, response: httpx.Response) -> Any:
+        started = time.perf_counter()
+        body = response.json()
+        cls.seconds += time.perf_counter() - started
+        return body
 
 
-def timed(fn: Callable[[], int], repeat: int) -> tuple[float, int, float]:
-    """(median seconds, rows, first-call seconds): the first call also builds the statement
-    and warms SQLite's page cache."""
+class Timing(NamedTuple):
+    wire: float  # median seconds until the client holds every response's JSON bytes
+    parsed: float  # median seconds including the client's parsing of that JSON
+    rows: int
+    first: float  # the first call (builds the statement, warms SQLite's page cache)
+
+
+def timed(fn: Callable[[], int], repeat: int) -> Timing:
+    """Run ``fn`` once to warm up, then ``repeat`` times; a floor (no client) parses nothing,
+    so its two medians are equal."""
     start = time.perf_counter()
     fn()
     first = time.perf_counter() - start
-    times, rows = [], 0
+    wire, parsed, rows = [], [], 0
     for _ in range(repeat):
+        Parsing.seconds = 0.0
         start = time.perf_counter()
         rows = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), rows, first
+        parsed.append(time.perf_counter() - start)
+        wire.append(parsed[-1] - Parsing.seconds)
+    return Timing(statistics.median(wire), statistics.median(parsed), rows, first)
 
 
 def db_text(iso: str) -> str:
@@ -245,9 +256,9 @@ def main() -> None:
         start = time.perf_counter()
         build(path, args.worklogs, args.work_items)
         print(f"built {path} in {time.perf_counter() - start:.1f} s")
-    server, base = serve(make_app(path))
-    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
-                          timeout=120)
+    server, port = servers.start(serve_reporting, str(path))
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
+                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
     con = sqlite3.connect(path)
     month = f"Timestamp ge {MONTH[0]} and Timestamp lt {MONTH[1]}"
 
@@ -255,14 +266,14 @@ def main() -> None:
         r = client.get("/api/odata/v3.2/workLogsWorkItems",
                        params={"$filter": month, "$orderby": "Timestamp desc"})
         assert r.status_code == 200, r.text
-        return len(r.json()["value"])
+        return len(Parsing.json(r)["value"])
 
     def run_b() -> int:
         total = 0
         r = client.get("/api/odata/v3.2/workLogsOnly", params={"$filter": month})
         while True:
             assert r.status_code == 200, r.text
-            body = r.json()
+            body = Parsing.json(r)
             total += len(body["value"])
             if "@odata.nextLink" not in body:
                 return total
@@ -273,10 +284,11 @@ def main() -> None:
             "$select": "System_Id,System_Title,TrackedItself,TrackedItselfBillable",
             "worklogsFilter": month})
         assert r.status_code == 200, r.text
-        return len(r.json()["value"])
+        return len(Parsing.json(r)["value"])
 
     print(f"data set: {args.worklogs} worklogs, {args.work_items} work items ({path})")
-    print(f"{'case':<48}{'mockpace':>12}{'floor':>12}{'ratio':>8}{'rows':>8}{'1st call':>10}")
+    print(f"{'case':<48}{'mockpace':>10}{'floor':>10}{'ratio':>7}{'rows':>7}{'1st call':>9}"
+          f"{'+parse':>9}{'ratio':>7}")
     for name, fn, floor, repeat in (
         ("(a) workLogsWorkItems month, Timestamp desc", run_a, lambda: floor_a(con),
          args.repeat),
@@ -284,12 +296,14 @@ def main() -> None:
         ("(c) workItems TrackedItself + worklogsFilter", run_c, lambda: floor_c(con),
          args.repeat),
     ):
-        t, rows, first = timed(fn, repeat)
-        f, _, _ = timed(floor, repeat)
-        extra = f"  ({rows / t:,.0f} rows/s)" if name.startswith("(b)") else ""
-        print(f"{name:<48}{t * 1000:>10.1f}ms{f * 1000:>10.1f}ms{t / f:>8.2f}{rows:>8}"
-              f"{first * 1000:>8.0f}ms{extra}")
-    server.should_exit = True
+        mine, base = timed(fn, repeat), timed(floor, repeat)
+        print(f"{name:<48}{mine.wire * 1000:>8.1f}ms{base.wire * 1000:>8.1f}ms"
+              f"{mine.wire / base.wire:>7.2f}{mine.rows:>7}{mine.first * 1000:>7.0f}ms"
+              f"{mine.parsed * 1000:>7.0f}ms{mine.parsed / base.wire:>7.2f}")
+        if name.startswith("(b)"):
+            print(f"{'':<4}rows/s: {mine.rows / mine.wire:,.0f} to the last byte, "
+                  f"{mine.rows / mine.parsed:,.0f} parsed; floor {base.rows / base.wire:,.0f}")
+    server.kill()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ parsing, routing, sending the bytes). Each server runs in its own process; the l
 ``CLIENTS`` threads with keep-alive connections (http.client, the cheapest Python client).
 ``GET me`` (auth plus one row) is measured too: the per-request cost every 7pace route pays.
 
+For the list, a third server shows the best any SQLite-backed design could do (the stored-bytes
+ceiling): a bare FastAPI app that reads the page's finished JSON, pre-rendered by mockpace into
+a column of a copy of the same database, with one SELECT through the same index per request (no
+auth, no rendering, no time zones), and only wraps it in the envelope.
+
 Data: ``MOCKPACE_BENCH_WORKLOGS`` worklogs (default 100,000) over 25 users, bulk-inserted into a
 file database. Targets (issue 3): the list within 2x of the floor; at least 500 creates/s.
 
@@ -15,15 +20,12 @@ Run: ``.venv/bin/python -m bench.bench_rest``.
 from __future__ import annotations
 
 import http.client
-import multiprocessing
 import os
 import random
-import socket
 import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from typing import Any
 import orjson
 from fastapi import Request  # module level: the floor's annotation is resolved from here
 
-from mockpace.testing.plugin import free_port
+from bench.servers import run_uvicorn, start
 
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 DEV = "d0e030e2-b8b4-e711-8418-00155d0a6b50"
@@ -90,8 +92,6 @@ def build_database(path: Path, worklogs: int) -> None:
 
 
 def serve_mockpace(path: str, port: int) -> None:
-    import uvicorn
-
     from mockpace.app import create_app
     from mockpace.orgs import Org, Registry
     from mockpace.settings import ServerSettings
@@ -101,12 +101,10 @@ def serve_mockpace(path: str, port: int) -> None:
     org.refresh_identity()
     registry = Registry()
     registry.add(org, default=True)
-    app = create_app(ServerSettings(db=path), registry)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    run_uvicorn(create_app(ServerSettings(db=path), registry), port)
 
 
 def serve_floor(list_body: bytes, post_body: bytes, me_body: bytes, port: int) -> None:
-    import uvicorn
     from fastapi import FastAPI
     from starlette.responses import Response
 
@@ -126,23 +124,49 @@ def serve_floor(list_body: bytes, post_body: bytes, me_body: bytes, port: int) -
         await request.body()
         return Response(post_body, media_type=media)
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    run_uvicorn(app, port)
 
 
-def start(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, int]:
-    port = free_port()
-    process = multiprocessing.get_context("fork").Process(target=target, args=(*args, port),
-                                                         daemon=True)
-    process.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("server did not start")
+def stored_copy(path: Path) -> Path:
+    """A copy of the database whose worklogs carry their finished REST JSON in a ``wire``
+    column, rendered by mockpace's own statement (untimed)."""
+    import shutil
+    import sqlite3
+
+    from mockpace.rest.wire import worklog_select
+
+    copy = path.with_name("stored.db")
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy)
+    conn.execute("ALTER TABLE worklogs ADD COLUMN wire TEXT")
+    rows = conn.execute(worklog_select("w.is_deleted = 0"),
+                        {"expand": 0, "editable": 0, "caller": "", "admin": 0}).fetchall()
+    conn.executemany("UPDATE worklogs SET wire = ? WHERE id = ?", [(r[2], r[0]) for r in rows])
+    conn.commit()
+    conn.close()
+    return copy
+
+
+def serve_stored(path: str, port: int) -> None:
+    """The stored-bytes ceiling: the page's pre-rendered JSON read by one SELECT per request."""
+    import sqlite3
+
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    app = FastAPI()
+    local = threading.local()
+    page = ("SELECT '{\"data\":[' || group_concat(wire, ',') || ']}' FROM (SELECT w.wire FROM "
+            "worklogs w WHERE w.is_deleted = 0 ORDER BY w.timestamp DESC, w.id LIMIT 500)")
+
+    @app.get("/api/rest/workLogs/all")
+    def stored_list() -> Response:
+        if not hasattr(local, "conn"):
+            local.conn = sqlite3.connect(path, check_same_thread=False)
+        body = local.conn.execute(page).fetchone()[0]
+        return Response(body.encode(), media_type="application/json; charset=utf-8")
+
+    run_uvicorn(app, port)
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str,
@@ -206,11 +230,12 @@ def main() -> None:
     began = time.perf_counter()
     build_database(path, worklogs)
     print(f"built {worklogs:,} worklogs in {time.perf_counter() - began:.1f} s")
+    stored_path = stored_copy(path)  # before the creates below change the newest page
 
     mock, port = start(serve_mockpace, str(path))
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        list_bytes = request(conn, "GET", LIST_PATH)
+        list_bytes = first_list = request(conn, "GET", LIST_PATH)
         post_bytes = request(conn, "POST", POST_PATH, post_body(-1))
         me_bytes = request(conn, "GET", ME_PATH)
         conn.close()
@@ -227,6 +252,14 @@ def main() -> None:
                   "GET me (reference)": load(floor_port, "GET", ME_PATH, post_runs)}
     finally:
         floor.kill()
+    stored, stored_port = start(serve_stored, str(stored_path))
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", stored_port, timeout=60)
+        assert request(conn, "GET", LIST_PATH) == first_list, "stored page differs"
+        conn.close()
+        ceiling = load(stored_port, "GET", LIST_PATH, list_runs)
+    finally:
+        stored.kill()
     print(f"list body {len(list_bytes):,} bytes; {CLIENTS} client threads; one uvicorn worker")
     print(f"{'call':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'floor req/s':>11} "
           f"{'p50':>6} {'p99':>6} | {'floor/mock':>10}")
@@ -235,6 +268,10 @@ def main() -> None:
         print(f"{name:28} {mine['rps']:8.0f} {mine['p50']:8.2f} {mine['p99']:8.2f} | "
               f"{base['rps']:11.0f} {base['p50']:6.2f} {base['p99']:6.2f} | "
               f"{base['rps'] / mine['rps']:9.2f}x")
+    base = floors["GET workLogs/all $count=500"]
+    print(f"{'  stored-bytes ceiling':28} {ceiling['rps']:8.0f} {ceiling['p50']:8.2f} "
+          f"{ceiling['p99']:8.2f} | {base['rps']:11.0f} {base['p50']:6.2f} {base['p99']:6.2f} | "
+          f"{base['rps'] / ceiling['rps']:9.2f}x")
 
 
 if __name__ == "__main__":

@@ -27,3 +27,16 @@ def test_fast_reads_on_sqlite_and_through_sqlalchemy_agree() -> None:
     assert [tuple(r) for r in store.fast_read(named, {"n": "b"})] == raw_named == [("b", '"x"')]
     store.is_sqlite = True
     store.dispose()
+
+
+def test_every_connection_maps_the_database_file() -> None:
+    """Reads share the OS page cache through mmap on every kind of connection the store opens
+    (pooled, per-thread read, per-thread write), instead of a cold private cache each."""
+    store = _store()
+    with store.engine.connect() as pooled:
+        pooled_size = pooled.exec_driver_sql("PRAGMA mmap_size").scalar()
+    read_size = store.fast_rows("PRAGMA mmap_size")[0][0]
+    with store.raw_write() as conn:
+        write_size = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    assert pooled_size == read_size == write_size >= 1 << 30  # capped by how SQLite was built
+    store.dispose()
