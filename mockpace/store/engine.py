@@ -181,8 +181,12 @@ class Store:
         return count
 
     @contextmanager
-    def raw_transaction(self) -> Iterator[Any]:
-        """A DBAPI connection in one write transaction (SQLite: BEGIN IMMEDIATE)."""
+    def raw_transaction(self, *, foreign_keys: bool = True) -> Iterator[Any]:
+        """A DBAPI connection in one write transaction (SQLite: BEGIN IMMEDIATE), queued on
+        ``write_lock`` like every writer of this process. Foreign keys are checked at COMMIT;
+        ``foreign_keys=False`` skips them for loads whose references are consistent by
+        construction (they can only be switched outside a transaction, so it happens here,
+        and back on before the connection returns to the pool)."""
         if not self.is_sqlite:
             raise NotImplementedError("bulk loading is implemented for SQLite only")
         pooled = self.engine.raw_connection()
@@ -190,14 +194,19 @@ class Store:
         assert raw is not None
         self.write_lock.acquire()
         try:
+            if not foreign_keys:
+                raw.execute("PRAGMA foreign_keys=OFF")
             raw.execute("BEGIN IMMEDIATE")
-            raw.execute("PRAGMA defer_foreign_keys=ON")
-            yield raw
-            raw.execute("COMMIT")
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
+            try:
+                raw.execute("PRAGMA defer_foreign_keys=ON")
+                yield raw
+                raw.execute("COMMIT")
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
         finally:
+            if not foreign_keys:
+                raw.execute("PRAGMA foreign_keys=ON")
             self.write_lock.release()
             pooled.close()
 

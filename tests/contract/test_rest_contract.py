@@ -16,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.rest.scenario import EUGENE, JORDAN, build_app, headers, org_of
+from tests.api.rest.scenario import EUGENE, JORDAN, build_app, headers
+from tests.conftest import default_org
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ANY = object()  # a value the state does not determine; only its JSON type is checked
@@ -70,7 +71,7 @@ def _app() -> FastAPI:
 
 @pytest.fixture
 def client(_app: FastAPI) -> Iterator[TestClient]:
-    org_of(_app).reset()
+    default_org(_app).reset()
     with TestClient(_app) as test_client:
         yield test_client
 
@@ -240,7 +241,7 @@ def test_patch_worklog_matches_r1(client: TestClient, _app: FastAPI) -> None:
     from mockpace.common.clock import Clock
     from tests.api.rest.scenario import CLOCK_NOW
 
-    org_of(_app).set_clock(Clock().frozen(CLOCK_NOW).advanced(1.2524))
+    default_org(_app).set_clock(Clock().frozen(CLOCK_NOW).advanced(1.2524))
     response = client.patch(
         f"/api/DefaultCollection/rest/workLogs/{created['id']}?api-version=3.0",
         headers=headers("eugene"), content=b'{"length":"7200","comment":"test updated"}')

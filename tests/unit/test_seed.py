@@ -424,3 +424,28 @@ def test_exact_sizes_including_tiny_ones(users: int, items: int, days: int) -> N
         admin = conn.exec_driver_sql("SELECT role FROM users ORDER BY rowid").first()
     assert ids == list(range(FIRST_WORK_ITEM_ID, FIRST_WORK_ITEM_ID + items))
     assert store.counts()["users"] == users and admin == ("Administrator",)
+
+
+def test_generate_queues_on_the_write_lock_and_restores_foreign_keys() -> None:
+    """A seed (admin seed, start-up) waits for the process's other writers like every writer,
+    instead of meeting their open transaction in SQLite's busy handler; and the connection it
+    used goes back to the pool with foreign keys enforced again."""
+    import threading
+
+    store = new_store()
+    done = threading.Event()
+
+    def seed() -> None:
+        generate(store, SeedParams(anchor_date=ANCHOR, users=2, work_items=5, days=3))
+        done.set()
+
+    with store.write_lock:  # another request of this process is writing
+        worker = threading.Thread(target=seed)
+        worker.start()
+        assert not done.wait(1.0)  # queued behind the writer, not running past it
+    worker.join(30)
+    assert done.is_set()
+    for _ in range(3):  # every pooled connection that may have served the load
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.dispose()

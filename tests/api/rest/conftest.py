@@ -6,7 +6,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.rest.scenario import build_app, org_of
+from tests.api.rest.scenario import build_app
+from tests.conftest import default_org
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +17,7 @@ def _rest_app() -> FastAPI:
 
 @pytest.fixture
 def rest_app(_rest_app: FastAPI) -> FastAPI:
-    org_of(_rest_app).reset()
+    default_org(_rest_app).reset()
     return _rest_app
 
 

@@ -192,9 +192,3 @@ def build_app(extra: Callable[[Store], Any] | None = None, *, clock: datetime | 
     registry = Registry()
     registry.add(org, default=True)
     return create_app(server, registry)
-
-
-def org_of(app: FastAPI) -> Org:
-    org = app.state.registry.default
-    assert org is not None
-    return org  # type: ignore[no-any-return]

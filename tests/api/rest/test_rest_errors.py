@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from mockpace.common.clock import Clock
 from tests.api.rest.helpers import V, assert_error
-from tests.api.rest.scenario import EUGENE, _uid, headers, org_of, user_id, utc
+from tests.api.rest.scenario import EUGENE, _uid, headers, user_id, utc
+from tests.conftest import default_org
 
 LOG = "dc54d553-a762-47c3-a68f-80d64bdd2a66"  # eugene's (R1)
 
@@ -24,7 +25,7 @@ def test_api_version_missing_and_unknown(client: TestClient) -> None:
 
 
 def test_lenient_api_version_serves_3_2(client: TestClient, rest_app: object) -> None:
-    org_of(rest_app).update_settings({"lenient_api_version": True})  # type: ignore[arg-type]
+    default_org(rest_app).update_settings({"lenient_api_version": True})  # type: ignore[arg-type]
     response = client.post("/api/rest/workLogs", headers=headers("john"),
                            json={"length": 60, "comment": "no version"})
     assert response.status_code == 200
@@ -237,7 +238,7 @@ def test_validation_codes(client: TestClient) -> None:
 
 
 def test_future_check(client: TestClient, rest_app: object) -> None:
-    org = org_of(rest_app)  # type: ignore[arg-type]
+    org = default_org(rest_app)  # type: ignore[arg-type]
     url = f"/api/rest/workLogs?{V}"
     tomorrow = {"length": 60, "comment": "x", "timeStamp": "2023-12-13T08:00:00"}
     assert client.post(url, headers=headers("john"), json=tomorrow).status_code == 200
@@ -258,7 +259,7 @@ def test_future_check(client: TestClient, rest_app: object) -> None:
 
 
 def test_activity_types_disabled(client: TestClient, rest_app: object) -> None:
-    org_of(rest_app).update_settings({"activity_types_enabled": False})  # type: ignore[arg-type]
+    default_org(rest_app).update_settings({"activity_types_enabled": False})  # type: ignore[arg-type]
     listed = client.get(f"/api/rest/activityTypes?{V}", headers=headers("john")).json()
     assert listed["data"]["enabled"] is False
     assert_error(client.get(
@@ -267,7 +268,7 @@ def test_activity_types_disabled(client: TestClient, rest_app: object) -> None:
 
 
 def test_batch_with_invalid_items_is_rejected_whole(client: TestClient, rest_app: object) -> None:
-    org = org_of(rest_app)  # type: ignore[arg-type]
+    org = default_org(rest_app)  # type: ignore[arg-type]
     before = org.store.counts()["workLogs"]
     items = [{"length": 60, "comment": "fine"},
              {"comment": "no length"},

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from mockpace.testing.plugin import LiveServer
 from tests.api.rest.helpers import V
-from tests.api.rest.scenario import build_app, headers, org_of
+from tests.api.rest.scenario import build_app, headers
+from tests.conftest import default_org
 
 THREADS = 6
 PER_THREAD = 20
@@ -29,7 +30,7 @@ def live() -> Iterator[tuple[str, FastAPI]]:
 
 def test_concurrent_creates_all_persist(live: tuple[str, FastAPI]) -> None:
     base, app = live
-    before = org_of(app).store.counts()["workLogs"]
+    before = default_org(app).store.counts()["workLogs"]
     who = ["john", "jordan", "eugene", "budget", "product", "manager"]
 
     def worker(n: int) -> list[str]:
@@ -46,7 +47,7 @@ def test_concurrent_creates_all_persist(live: tuple[str, FastAPI]) -> None:
         results = list(pool.map(worker, range(THREADS)))
     created = [wid for ids in results for wid in ids]
     assert len(set(created)) == THREADS * PER_THREAD
-    assert org_of(app).store.counts()["workLogs"] == before + THREADS * PER_THREAD
+    assert default_org(app).store.counts()["workLogs"] == before + THREADS * PER_THREAD
     with httpx.Client(base_url=base, headers=headers("eugene")) as http:
         listed = http.get(f"/api/rest/workLogs/all?{V}&$fromCreatedTimestamp=2023-12-12"
                           ).json()["data"]

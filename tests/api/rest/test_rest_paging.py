@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from mockpace.store import Store
 from tests.api.rest.helpers import V
-from tests.api.rest.scenario import build_app, bulk_worklogs, headers, org_of
+from tests.api.rest.scenario import build_app, bulk_worklogs, headers
+from tests.conftest import default_org
 
 BULK = 1234
 
@@ -27,14 +28,14 @@ def app() -> FastAPI:
 
 @pytest.fixture
 def paging_client(app: FastAPI) -> Iterator[TestClient]:
-    org_of(app).reset()
+    default_org(app).reset()
     with TestClient(app) as client:
         yield client
 
 
 def expected_order(app: FastAPI) -> list[tuple[str, str]]:
     """(id, timestamp) of every live worklog, ordered independently of the service code."""
-    with org_of(app).store.engine.connect() as conn:
+    with default_org(app).store.engine.connect() as conn:
         rows = conn.execute(text("SELECT id, timestamp FROM worklogs WHERE is_deleted = 0")).all()
     by_id = sorted(rows, key=lambda r: r[0])
     return [(r[0], r[1]) for r in sorted(by_id, key=lambda r: r[1], reverse=True)]

@@ -17,15 +17,15 @@ from tests.api.rest.scenario import (
     JOHN,
     _uid,
     headers,
-    org_of,
     user_id,
 )
+from tests.conftest import default_org
 
 LOG = "dc54d553-a762-47c3-a68f-80d64bdd2a66"
 
 
 def stored(app: FastAPI, worklog_id: str) -> dict[str, Any]:
-    with org_of(app).store.engine.connect() as conn:
+    with default_org(app).store.engine.connect() as conn:
         row = conn.execute(text("SELECT * FROM worklogs WHERE id = :i"), {"i": worklog_id})
         return dict(row.mappings().one())
 
@@ -216,7 +216,7 @@ def test_list_filters(client: TestClient) -> None:
 def test_params_need_the_dollar_unless_lenient(client: TestClient, rest_app: FastAPI) -> None:
     everything = ids_of(client, "")
     assert ids_of(client, "fromTimestamp=2023-01-01&count=1&$top=1&skip=1") == everything
-    org_of(rest_app).update_settings({"lenient_params": True})
+    default_org(rest_app).update_settings({"lenient_params": True})
     assert ids_of(client, "fromTimestamp=2023-01-01") == everything[:3]
     assert ids_of(client, "_fromTimestamp=2023-01-01&_count=1") == everything[:1]
     assert ids_of(client, "$top=2&skip=1") == everything[1:3]
@@ -250,19 +250,19 @@ def test_batch_creates_all_in_order(client: TestClient, rest_app: FastAPI) -> No
                                     "ValidateOnly=True"])
 def test_batch_validate_only_writes_nothing(client: TestClient, rest_app: FastAPI,
                                             switch: str) -> None:
-    before = org_of(rest_app).store.counts()["workLogs"]
+    before = default_org(rest_app).store.counts()["workLogs"]
     response = client.post(f"/api/rest/workLogs/batch?{V}&{switch}", headers=headers("john"),
                            json=[{"length": 60, "comment": "dry run"}])
     assert response.status_code == 200
     assert [w["comment"] for w in response.json()] == ["dry run"]
-    assert org_of(rest_app).store.counts()["workLogs"] == before
+    assert default_org(rest_app).store.counts()["workLogs"] == before
 
 
 def test_batch_wrapped_object_needs_lenient(client: TestClient, rest_app: FastAPI) -> None:
     body = {"workLogs": [{"length": 60, "comment": "wrapped"}]}
     url = f"/api/rest/workLogs/batch?{V}"
     assert client.post(url, headers=headers("john"), json=body).status_code == 400
-    org_of(rest_app).update_settings({"lenient_params": True})
+    default_org(rest_app).update_settings({"lenient_params": True})
     response = client.post(url, headers=headers("john"), json=body)
     assert response.status_code == 200
     assert [w["comment"] for w in response.json()] == ["wrapped"]
