@@ -30,6 +30,7 @@ import httpx
 from fastapi import FastAPI
 
 from bench import servers
+from bench.dataset import insert
 from mockpace.app import create_app
 from mockpace.common.clock import Clock
 from mockpace.orgs import Org, Registry
@@ -56,33 +57,21 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
     now = db_datetime(datetime(2026, 11, 1, tzinfo=UTC))
     with store.raw_transaction() as raw:
         users = [_gid(rng) for _ in range(25)]
-        store.bulk_insert("users", ["id", "unique_name", "name", "email", "vsts_id",
-                                    "vsts_collection_id", "vsts_collection_id2", "role",
-                                    "timezone_offset"],
-                          [(u, f"u{i}@x.test", f"User {i}", f"u{i}@x.test", u, u, u,
-                            "Administrator", (i % 5 - 2) * 60) for i, u in enumerate(users)],
-                          conn=raw)
-        store.bulk_insert("api_tokens", ["token", "user_id", "kind", "created_at"],
-                          [(TOKEN, users[0], "personal", now)], conn=raw)
-        store.bulk_insert("organizations", ["id", "name", "collection", "vsts_id",
-                                            "vsts_collection_id",
-                                            "system_default_activity_type_id", "admin_user_id"],
-                          [("org", "contoso", "DefaultCollection", "v", "c",
-                            NOT_SET_ACTIVITY_TYPE_ID, users[0])], conn=raw)
+        insert(store, raw, "users", [(u, f"u{i}@x.test", f"User {i}", f"u{i}@x.test", u, u, u,
+                                      "Administrator", (i % 5 - 2) * 60)
+                                     for i, u in enumerate(users)])
+        insert(store, raw, "api_tokens", [(TOKEN, users[0], "personal", now)])
+        insert(store, raw, "organizations", [("org", "contoso", "DefaultCollection", "v", "c",
+                                              NOT_SET_ACTIVITY_TYPE_ID, users[0])])
         acts = [NOT_SET_ACTIVITY_TYPE_ID] + [_gid(rng) for _ in range(7)]
-        store.bulk_insert("activity_types", ["id", "name", "color", "position"],
-                          [(a, "[Not Set]" if i == 0 else f"Act {i}", "ffffff", i)
-                           for i, a in enumerate(acts)], conn=raw)
-        store.bulk_insert("team_projects", ["id", "name", "process_template"],
-                          [("p1", "Project", "Agile")], conn=raw)
-        store.bulk_insert("area_paths", ["id", "project_id", "name", "path"],
-                          [(1, "p1", "Area", "Project\\Area")], conn=raw)
-        store.bulk_insert("iterations", ["id", "project_id", "name", "path"],
-                          [(1, "p1", "Sprint", "Project\\Sprint")], conn=raw)
+        insert(store, raw, "activity_types",
+               [(a, "[Not Set]" if i == 0 else f"Act {i}", "ffffff", i)
+                for i, a in enumerate(acts)])
+        insert(store, raw, "team_projects", [("p1", "Project", "Agile")])
+        insert(store, raw, "area_paths", [(1, "p1", "Area", "Project\\Area")])
+        insert(store, raw, "iterations", [(1, "p1", "Sprint", "Project\\Sprint")])
         budgets = [_gid(rng) for _ in range(20)]
-        store.bulk_insert("budgets", ["id", "name", "planned", "closed"],
-                          [(b, f"Budget {i}", 36000, 0) for i, b in enumerate(budgets)],
-                          conn=raw)
+        insert(store, raw, "budgets", [(b, f"Budget {i}", 36000, 0) for i, b in enumerate(budgets)])
 
         def items() -> Any:
             for n in range(work_items):
@@ -109,12 +98,7 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
                        rng.choice(["Work", None, "Review"]), rng.choice(acts), text, text,
                        0, 1, 0, 0, 0, 0, int(rng.random() < 0.3), 0)
 
-        store.bulk_insert("worklogs", ["id", "user_id", "added_by_user_id", "timestamp",
-                                       "length", "work_item_id", "comment", "activity_type_id",
-                                       "created_timestamp", "edited_timestamp", "is_tracked",
-                                       "is_manually_entered", "is_changed", "is_tracked_extended",
-                                       "is_imported", "is_from_api", "is_billable", "is_deleted"],
-                          logs(), conn=raw)
+        insert(store, raw, "worklogs", logs())
     with sqlite3.connect(path) as con:
         con.execute("ANALYZE")
         con.execute("CREATE TABLE IF NOT EXISTS bench_info (k TEXT, v TEXT)")

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 from fastapi import Request  # module level: the floor's annotation is resolved from here
 
+from bench.dataset import insert
 from bench.servers import run_uvicorn, start
 
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
@@ -47,6 +48,7 @@ TOKEN = "token-0"
 
 def build_database(path: Path, worklogs: int) -> None:
     from mockpace.store import Store, db_datetime
+    from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID as NOT_SET
 
     store = Store(str(path))
     store.create_schema()
@@ -54,23 +56,15 @@ def build_database(path: Path, worklogs: int) -> None:
     stamp = db_datetime(NOW)
     users = [f"0a000000-0000-0000-0000-{i:012d}" for i in range(USERS)]
     with store.raw_transaction() as raw:
-        store.bulk_insert("organizations", ["id", "name", "collection", "vsts_id",
-                                            "vsts_collection_id",
-                                            "system_default_activity_type_id", "admin_user_id"],
-                          [("org", "contoso", "DefaultCollection", "v", "v",
-                            "00000000-0000-0000-0000-000000000000", users[0])], conn=raw)
-        store.bulk_insert("activity_types", ["id", "name", "color", "position"],
-                          [("00000000-0000-0000-0000-000000000000", "[Not Set]", "ffffff", 0),
-                           (DEV, "Development", "46aee8", 1)], conn=raw)
-        store.bulk_insert("users", ["id", "unique_name", "name", "email", "vsts_id",
-                                    "vsts_collection_id", "vsts_collection_id2", "role",
-                                    "timezone_offset"],
-                          [(u, f"u{i}@contoso.com", f"User {i}", f"u{i}@contoso.com", u, u, u,
-                            "Administrator" if i == 0 else "Team", 60 * (i % 3))
-                           for i, u in enumerate(users)], conn=raw)
-        store.bulk_insert("api_tokens", ["token", "user_id", "kind", "created_at"],
-                          [(f"token-{i}", u, "personal", stamp) for i, u in enumerate(users)],
-                          conn=raw)
+        insert(store, raw, "organizations", [("org", "contoso", "DefaultCollection", "v", "v",
+                                              NOT_SET, users[0])])
+        insert(store, raw, "activity_types", [(NOT_SET, "[Not Set]", "ffffff", 0),
+                                              (DEV, "Development", "46aee8", 1)])
+        insert(store, raw, "users", [
+            (u, f"u{i}@contoso.com", f"User {i}", f"u{i}@contoso.com", u, u, u,
+             "Administrator" if i == 0 else "Team", 60 * (i % 3)) for i, u in enumerate(users)])
+        insert(store, raw, "api_tokens",
+               [(f"token-{i}", u, "personal", stamp) for i, u in enumerate(users)])
 
         def rows() -> Any:
             for n in range(worklogs):
@@ -80,12 +74,7 @@ def build_database(path: Path, worklogs: int) -> None:
                        start, rng.randint(600, 7200), rng.randint(1, 5000), "work",
                        DEV if n % 3 else None, start, start, 0, 1, 0, 0, 0, 0, 0, 0)
 
-        store.bulk_insert("worklogs", ["id", "user_id", "added_by_user_id", "timestamp",
-                                       "length", "work_item_id", "comment", "activity_type_id",
-                                       "created_timestamp", "edited_timestamp", "is_tracked",
-                                       "is_manually_entered", "is_changed",
-                                       "is_tracked_extended", "is_imported", "is_from_api",
-                                       "is_billable", "is_deleted"], rows(), conn=raw)
+        insert(store, raw, "worklogs", rows())
     with store.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     store.dispose()

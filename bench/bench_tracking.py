@@ -21,11 +21,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from bench.dataset import insert
 from mockpace.app import create_app
 from mockpace.common.clock import Clock
 from mockpace.orgs import PRISTINE, Org, Registry
 from mockpace.settings import ServerSettings
 from mockpace.store import Store, db_datetime
+from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID as NOT_SET
 
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 DEV = "d0e030e2-b8b4-e711-8418-00155d0a6b50"
@@ -39,30 +41,18 @@ def build(worklogs: int, items: int = 5000, users: int = 20) -> TestClient:
     t = db_datetime(NOW)
     user_ids = [f"0a000000-0000-0000-0000-{i:012d}" for i in range(users)]
     with store.raw_transaction() as raw:
-        store.bulk_insert("organizations", ["id", "name", "collection", "vsts_id",
-                                            "vsts_collection_id",
-                                            "system_default_activity_type_id",
-                                            "admin_user_id"],
-                          [("org", "contoso", "DefaultCollection", "v", "v", DEV, user_ids[0])],
-                          conn=raw)
-        store.bulk_insert("activity_types", ["id", "name", "color", "position"],
-                          [("00000000-0000-0000-0000-000000000000", "[Not Set]", "ffffff", 0),
-                           (DEV, "Development", "46aee8", 1)], conn=raw)
-        store.bulk_insert("users", ["id", "unique_name", "name", "email", "vsts_id",
-                                    "vsts_collection_id", "vsts_collection_id2", "role",
-                                    "timezone_offset"],
-                          [(u, f"u{i}@x.com", f"User {i}", f"u{i}@x.com", u, u, u,
-                            "Administrator" if i == 0 else "Team", 0)
-                           for i, u in enumerate(user_ids)], conn=raw)
-        store.bulk_insert("api_tokens", ["token", "user_id", "kind", "created_at"],
-                          [(f"token-{i}", u, "personal", t) for i, u in enumerate(user_ids)],
-                          conn=raw)
-        store.bulk_insert("team_projects", ["id", "name", "process_template"],
-                          [("p1", "Fabrikam", "Agile")], conn=raw)
-        store.bulk_insert("area_paths", ["id", "project_id", "name", "path"],
-                          [(1, "p1", "Fabrikam", "Fabrikam")], conn=raw)
-        store.bulk_insert("iterations", ["id", "project_id", "name", "path"],
-                          [(1, "p1", "Sprint 1", "Fabrikam\\Sprint 1")], conn=raw)
+        insert(store, raw, "organizations",
+               [("org", "contoso", "DefaultCollection", "v", "v", DEV, user_ids[0])])
+        insert(store, raw, "activity_types", [(NOT_SET, "[Not Set]", "ffffff", 0),
+                                              (DEV, "Development", "46aee8", 1)])
+        insert(store, raw, "users", [
+            (u, f"u{i}@x.com", f"User {i}", f"u{i}@x.com", u, u, u,
+             "Administrator" if i == 0 else "Team", 0) for i, u in enumerate(user_ids)])
+        insert(store, raw, "api_tokens",
+               [(f"token-{i}", u, "personal", t) for i, u in enumerate(user_ids)])
+        insert(store, raw, "team_projects", [("p1", "Fabrikam", "Agile")])
+        insert(store, raw, "area_paths", [(1, "p1", "Fabrikam", "Fabrikam")])
+        insert(store, raw, "iterations", [(1, "p1", "Sprint 1", "Fabrikam\\Sprint 1")])
         kinds = ["Epic", "Feature", "User Story", "Task", "Task"]
         store.bulk_insert(
             "work_items", ["id", "parent_id", "project_id", "work_item_type", "state", "title",
@@ -81,12 +71,7 @@ def build(worklogs: int, items: int = 5000, users: int = 20) -> TestClient:
                        user_ids[0], ts, rng.randint(600, 7200), item, "work", DEV, ts, ts,
                        0, 1, 0, 0, 0, 0, 0, 0)
 
-        store.bulk_insert("worklogs", ["id", "user_id", "added_by_user_id", "timestamp",
-                                       "length", "work_item_id", "comment", "activity_type_id",
-                                       "created_timestamp", "edited_timestamp", "is_tracked",
-                                       "is_manually_entered", "is_changed",
-                                       "is_tracked_extended", "is_imported", "is_from_api",
-                                       "is_billable", "is_deleted"], rows(), conn=raw)
+        insert(store, raw, "worklogs", rows())
     org = Org("contoso", store)
     org.set_clock(Clock().frozen(NOW))
     org.refresh_identity()
