@@ -82,8 +82,13 @@ class Org:
         self.store.create_schema()
         digest = source.digest()
         generated = False
-        if not (reuse and self._stored_digest() == digest):
-            self.store.clear()
+        # a file database may come from a mockpace with another schema: rebuilt, not reused
+        current = self.store.schema_is_current()
+        if not (reuse and current and self._stored_digest() == digest):
+            if current:
+                self.store.clear()
+            else:
+                self.store.rebuild_schema()
             if source.document is not None:
                 load_fixture(self.store, source.document, name="document")
             elif source.fixture is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import sqlite3
 import tempfile
@@ -29,6 +30,21 @@ def db_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_SCHEMA_SQL = ("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'index') "
+               "AND name NOT LIKE 'sqlite_%' ORDER BY type, name")
+
+
+@functools.cache
+def current_schema() -> tuple[tuple[str, str, str], ...]:
+    """The tables and indexes (as SQLite records them) of a database this mockpace creates."""
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(_SCHEMA_SQL).all()
+    engine.dispose()
+    return tuple((row[0], row[1], row[2]) for row in rows)
 
 
 def database_url(db: str) -> tuple[str, Path | None, bool]:
@@ -118,6 +134,20 @@ class Store:
 
     def create_schema(self) -> None:
         SQLModel.metadata.create_all(self.engine)
+
+    def schema_is_current(self) -> bool:
+        """True when the database has exactly the tables and indexes this mockpace creates
+        (False for a file built by a mockpace with another schema)."""
+        if not self.is_sqlite:
+            return True
+        rows = self.fast_rows(_SCHEMA_SQL)
+        return tuple((row[0], row[1], row[2]) for row in rows) == current_schema()
+
+    def rebuild_schema(self) -> None:
+        """Drop and re-create every table: for a file database built with another schema."""
+        with self.write_lock:
+            SQLModel.metadata.drop_all(self._write_engine)
+            SQLModel.metadata.create_all(self._write_engine)
 
     def clear(self) -> None:
         """Delete every row of every table (schema kept), in one transaction."""

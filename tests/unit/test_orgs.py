@@ -55,3 +55,27 @@ def test_fixture_settings_survive_start_and_reset(tmp_path: Path) -> None:
     org.update_settings({"prevent_future_time": False})
     org.reset()
     assert org.settings().prevent_future_time is True
+
+
+def test_a_database_built_with_another_schema_is_rebuilt_not_reused(tmp_path: Path) -> None:
+    """A file database from an earlier mockpace (here: worklogs without a column this one
+    has, the same data source) must not be reused as it is: queries would fail on the missing
+    column. It is rebuilt with the current schema and the data generated again."""
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    source = DataSource(fixture=str(SMALL_FIXTURE))
+    first = Org("x", Store(str(db)))
+    first.load(source, OrgSettings())
+    counts = first.store.counts()
+    first.store.dispose()
+    with sqlite3.connect(db) as conn:  # what an older schema looked like
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("ALTER TABLE worklogs DROP COLUMN is_from_api")
+
+    second = Org("x", Store(str(db)))
+    assert second.load(source, OrgSettings()) is True  # regenerated
+    assert second.store.counts() == counts
+    assert second.store.fast_rows(
+        "SELECT count(is_from_api) FROM worklogs WHERE is_deleted = 0")[0][0] == counts["workLogs"]
+    second.store.dispose()
