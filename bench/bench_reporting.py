@@ -35,7 +35,7 @@ from mockpace.app import create_app
 from mockpace.common.clock import Clock
 from mockpace.orgs import Org, Registry
 from mockpace.settings import OrgSettings, ServerSettings
-from mockpace.store import Store, db_datetime
+from mockpace.store import Store, db_datetime, derived
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
 
 START = datetime(2025, 11, 1, tzinfo=UTC)
@@ -99,6 +99,7 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
                        0, 1, 0, 0, 0, 0, int(rng.random() < 0.3), 0)
 
         insert(store, raw, "worklogs", logs())
+        derived.recompute(raw)  # budgets, roots and hierarchy paths, as every loader does
     with sqlite3.connect(path) as con:
         con.execute("ANALYZE")
         con.execute("CREATE TABLE IF NOT EXISTS bench_info (k TEXT, v TEXT)")
@@ -107,7 +108,13 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
 
 
 def ready(path: Path, worklogs: int, work_items: int) -> bool:
+    """The file holds the data set of these sizes, in this mockpace's schema."""
     if not path.exists():
+        return False
+    store = Store(str(path))
+    current = store.schema_is_current()
+    store.dispose()
+    if not current:
         return False
     try:
         with sqlite3.connect(path) as con:

@@ -26,7 +26,7 @@ from mockpace.app import create_app
 from mockpace.common.clock import Clock
 from mockpace.orgs import PRISTINE, Org, Registry
 from mockpace.settings import ServerSettings
-from mockpace.store import Store, db_datetime
+from mockpace.store import Store, db_datetime, derived
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID as NOT_SET
 
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
@@ -72,6 +72,7 @@ def build(worklogs: int, items: int = 5000, users: int = 20) -> TestClient:
                        0, 1, 0, 0, 0, 0, 0, 0)
 
         insert(store, raw, "worklogs", rows())
+        derived.recompute(raw)
     org = Org("contoso", store)
     org.set_clock(Clock().frozen(NOW))
     org.refresh_identity()

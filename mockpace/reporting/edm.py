@@ -16,13 +16,13 @@ its ``Scope`` for a join the first time a property needs it, so ``$select=Id,Tim
 ``workLogsOnly`` reads one table.
 
 Extension points for the hierarchy issue: add entity types with ``tracked_total``-style ``Prop``s
-built on ``work_item_tree`` (the recursive CTE below), register their sets in ``ENTITY_SETS``
-(``base_where`` restricts to roots), and put their names out of ``PLANNED_SETS``.
+built on the work items' ``root_id`` / ``hierarchy_path`` columns (kept by
+``mockpace.store.derived``), register their sets in ``ENTITY_SETS`` (``base_where`` restricts
+to roots), and put their names out of ``PLANNED_SETS``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,17 +31,13 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
-    String,
     case,
     cast,
-    exists,
     func,
     literal,
     null,
-    or_,
     select,
 )
-from sqlalchemy.sql.expression import CTE
 
 from mockpace.common.versions import version_tuple
 from mockpace.store import (
@@ -54,6 +50,7 @@ from mockpace.store import (
     WorkItem,
     WorkLog,
 )
+from mockpace.store.budgets import MAX_DEPTH
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID, VSTS_FIELDS, vsts_column
 
 WL = WorkLog.__table__  # type: ignore[attr-defined]
@@ -71,7 +68,7 @@ BUDGET_ASSIGNMENT_TYPES = ("NotComputed", "NoBudget", "DirectlyAssigned", "Inher
                            "InheritedFromIteration")
 ENUM_BUDGET = f"{NS_ENUMS}.BudgetAssignmentType"
 CUSTOM_SLOTS = 5
-TREE_DEPTH_GUARD = 100  # far above real Azure DevOps depths (3 to 6): never truncates
+TREE_DEPTH_GUARD = MAX_DEPTH  # far above real Azure DevOps depths (3 to 6): never truncates
 
 
 def version_ok(version: str, since: str | None, until: str | None) -> bool:
@@ -94,12 +91,6 @@ class Params:
     # extra WHERE conditions on the worklogs feeding Tracked* (worklogsFilter, prefilter=Me)
     worklog_conditions: Callable[[Scope, Ref], list[ColumnElement[Any]]] | None = None
     has_worklogs_filter: bool = False
-    _tree: CTE | None = None
-
-    def tree(self) -> CTE:
-        if self._tree is None:
-            self._tree = work_item_tree()
-        return self._tree
 
 
 class Scope:
@@ -159,10 +150,6 @@ class Prop:
     until: str | None = None
     calculated: bool = False  # Tracked*: filter/sort needs worklogsFilter (00-decisions s4)
     custom: bool = False  # CustomXField slots: not usable in worklogsFilter/workItemsFilter
-    # Serialization shortcut for values that need a whole-table CTE in SQL (HierarchyPath):
-    # select ``project(ref)`` and map the page's values with one ``resolve(conn, values)``.
-    project: Callable[[Ref], ColumnElement[Any]] | None = None
-    resolve: Callable[[Any, set[Any]], dict[Any, Any]] | None = None
 
     kind = "prop"
 
@@ -324,71 +311,8 @@ def wi_parent(r: Ref) -> Ref:
     return r.join("parent", _alias(WI)(lambda p: p.c.id == r.c.parent_id))
 
 
-def wi_tree(r: Ref) -> Ref:
-    tree = r.scope.params.tree()
-    return r.join("tree", _alias(tree)(lambda t: t.c.id == r.c.id))
-
-
 def wi_root(r: Ref) -> Ref:
-    tree = wi_tree(r)
-    return r.join("root", _alias(WI)(lambda w: w.c.id == tree.c.root_id))
-
-
-def work_item_tree() -> CTE:
-    """(id, root_id, path): every reachable work item with its root and `/1/2/3/` path
-    (00-decisions.md s8 HierarchyPath). Items under a dangling parent count as roots."""
-    w = WI.alias("tree_seed")
-    w2 = WI.alias("tree_parent")
-    anchor = select(
-        w.c.id.label("id"), w.c.id.label("root_id"),
-        (literal("/") + cast(w.c.id, String) + literal("/")).label("path"),
-        literal(0).label("depth"),
-    ).where(or_(w.c.parent_id.is_(None), ~exists().where(w2.c.id == w.c.parent_id)))
-    tree = anchor.cte("wi_tree", recursive=True)
-    child = WI.alias("tree_child")
-    step = select(
-        child.c.id, tree.c.root_id,
-        (tree.c.path + cast(child.c.id, String) + literal("/")),
-        tree.c.depth + 1,
-    ).where(child.c.parent_id == tree.c.id).where(tree.c.depth < TREE_DEPTH_GUARD)
-    return tree.union_all(step)
-
-
-# hierarchy_paths as text: building and compiling the SQLAlchemy CTE per page cost ~10 ms.
-_HIERARCHY_PATHS_SQL = """WITH RECURSIVE up(start, parent, path, depth) AS (
-SELECT id, parent_id, CAST(id AS TEXT) || '/', 0 FROM work_items
-WHERE id IN (SELECT value FROM json_each(?))
-UNION ALL SELECT up.start, s.parent_id, CAST(s.id AS TEXT) || '/' || up.path, up.depth + 1
-FROM up JOIN work_items s ON s.id = up.parent WHERE up.depth < ?)
-SELECT start, '/' || path FROM up
-WHERE parent IS NULL OR NOT EXISTS (SELECT 1 FROM work_items p WHERE p.id = up.parent)"""
-
-
-def hierarchy_paths(conn: Any, ids: set[Any]) -> dict[Any, Any]:
-    """HierarchyPath of the given items only: walk up from them (cheap), instead of building
-    the tree of every item (what a filter on HierarchyPath needs)."""
-    keys = [i for i in ids if i is not None]
-    if not keys:
-        return {}
-    if all(type(i) is int for i in keys):  # the usual case: one prepared statement, raw
-        raw = conn.connection.driver_connection
-        return dict(raw.execute(_HIERARCHY_PATHS_SQL, (json.dumps(keys), TREE_DEPTH_GUARD))
-                    .fetchall())
-    seed = WI.alias("up_seed")
-    anchor = select(seed.c.id.label("start"), seed.c.parent_id.label("parent"),
-                    (cast(seed.c.id, String) + literal("/")).label("path"),
-                    literal(0).label("depth")).where(seed.c.id.in_(keys))
-    up = anchor.cte("wi_up", recursive=True)
-    step = WI.alias("up_step")
-    up = up.union_all(
-        select(up.c.start, step.c.parent_id, cast(step.c.id, String) + literal("/") + up.c.path,
-               up.c.depth + 1)
-        .where(step.c.id == up.c.parent).where(up.c.depth < TREE_DEPTH_GUARD))
-    # the top of each chain: no parent, or a parent missing from the cache
-    parent = WI.alias("up_parent")
-    query = select(up.c.start, literal("/") + up.c.path).where(or_(
-        up.c.parent.is_(None), ~exists().where(parent.c.id == up.c.parent)))
-    return dict(conn.execute(query).all())
+    return r.join("root", _alias(WI)(lambda w: w.c.id == r.c.root_id))
 
 
 def billable_seconds(r: Ref) -> ColumnElement[Any]:
@@ -525,8 +449,7 @@ def work_item_block(*, head: bool, head_nullable: bool) -> list[Member]:
         Prop("System_TeamProject", "Edm.String", True, lambda r: wi_project(r).c.name),
         Prop("System_Title", "Edm.String", True, _col("title")),
         Prop("System_WorkItemType", "Edm.String", True, _col("work_item_type")),
-        Prop("HierarchyPath", "Edm.String", True, lambda r: wi_tree(r).c.path, since="v3.2",
-             project=_col("id"), resolve=hierarchy_paths),
+        Prop("HierarchyPath", "Edm.String", True, _col("hierarchy_path"), since="v3.2"),
     ]
     for name, edm in VSTS_FIELDS.items():
         members.append(Prop(name, edm, True, _col(vsts_column(name))))

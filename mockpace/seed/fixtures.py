@@ -45,6 +45,7 @@ from mockpace.seed.generator import (
     TOKEN_LENGTH,
 )
 from mockpace.store import budgets as budget_rules
+from mockpace.store import derived
 from mockpace.store.engine import Store, db_datetime
 from mockpace.store.tables import (
     APPROVAL_APPROVED,
@@ -1067,7 +1068,7 @@ def load_fixture(store: Store, source: Path | str | Mapping[str, Any], *,
             store.bulk_insert(table, columns, loader.rows.get(table, []), conn=raw)
         store.bulk_insert("work_items", loader.work_item_columns, loader.rows["work_items"],
                           conn=raw)
-        budget_rules.recompute(raw)
+        derived.recompute(raw)  # budgets, roots and hierarchy paths
 
 
 # -- the dump ----------------------------------------------------------------------------------

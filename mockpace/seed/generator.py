@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 
 from mockpace.seed import words
 from mockpace.store import budgets as budget_rules
+from mockpace.store import derived
 from mockpace.store.engine import Store
 from mockpace.store.tables import (
     APPROVAL_APPROVED,
@@ -352,7 +353,7 @@ class _Generator:
             "assigned_manager_id", "approved_by_manager_id",
         ), self.approval_rows(), conn=raw)
         self.progress("budgets", 0, 1)
-        budget_rules.recompute(raw)
+        derived.recompute(raw)  # budgets, roots and hierarchy paths
         self.progress("budgets", 1, 1)
 
     def _progress_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:

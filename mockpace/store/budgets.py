@@ -81,20 +81,22 @@ WHERE work_items.id = resolved.id
 # them their own budget or their iteration's, so no row is left at a stale value.
 
 
-def recompute(conn: Any) -> None:
-    """Recompute ``work_items.effective_budget_id`` and ``budget_assignment_type`` for every
-    work item, inside the caller's transaction.
-
-    ``conn`` is a DBAPI connection (``Store.raw_transaction()``), a SQLAlchemy ``Connection``
-    or a SQLModel/SQLAlchemy ``Session``.
-    """
+def execute(conn: Any, sql: str) -> None:
+    """Run one statement on ``conn``: a DBAPI connection (``Store.raw_transaction()``), a
+    SQLAlchemy ``Connection`` or a SQLModel/SQLAlchemy ``Session``."""
     if hasattr(conn, "exec_driver_sql"):  # SQLAlchemy Connection
-        conn.exec_driver_sql(RECOMPUTE_SQL)
+        conn.exec_driver_sql(sql)
     elif hasattr(conn, "connection") and hasattr(conn, "get_bind"):  # Session
-        conn.connection().exec_driver_sql(RECOMPUTE_SQL)
+        conn.connection().exec_driver_sql(sql)
     else:  # DBAPI connection
         cursor = conn.cursor()
         try:
-            cursor.execute(RECOMPUTE_SQL)
+            cursor.execute(sql)
         finally:
             cursor.close()
+
+
+def recompute(conn: Any) -> None:
+    """Recompute ``work_items.effective_budget_id`` and ``budget_assignment_type`` for every
+    work item, inside the caller's transaction (``conn``: see ``execute``)."""
+    execute(conn, RECOMPUTE_SQL)

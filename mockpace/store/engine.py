@@ -136,12 +136,15 @@ class Store:
         SQLModel.metadata.create_all(self.engine)
 
     def schema_is_current(self) -> bool:
-        """True when the database has exactly the tables and indexes this mockpace creates
-        (False for a file built by a mockpace with another schema)."""
+        """True when the database has the tables and indexes this mockpace creates, exactly as
+        it creates them (False for a file built by a mockpace with another schema). Tables of
+        other names (a user's own) do not count."""
         if not self.is_sqlite:
             return True
-        rows = self.fast_rows(_SCHEMA_SQL)
-        return tuple((row[0], row[1], row[2]) for row in rows) == current_schema()
+        expected = current_schema()
+        names = {name for _, name, _ in expected}
+        actual = [(row[0], row[1], row[2]) for row in self.fast_rows(_SCHEMA_SQL)]
+        return tuple(row for row in actual if row[1] in names) == expected
 
     def rebuild_schema(self) -> None:
         """Drop and re-create every table: for a file database built with another schema."""

@@ -195,6 +195,9 @@ class WorkItem(SQLModel, table=True):
     budget_id: str | None = Field(default=None, foreign_key="budgets.id", index=True)
     effective_budget_id: str | None = Field(default=None, index=True)
     budget_assignment_type: str = "NoBudget"
+    # The item's place in the work-item tree, by ``mockpace.store.derived.recompute``.
+    root_id: int | None = Field(default=None, index=True)
+    hierarchy_path: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
     microsoft_vsts_build_foundin: str | None = None

@@ -69,6 +69,11 @@ def test_a_database_built_with_another_schema_is_rebuilt_not_reused(tmp_path: Pa
     first.load(source, OrgSettings())
     counts = first.store.counts()
     first.store.dispose()
+    with sqlite3.connect(db) as conn:  # a table of the user's own does not matter
+        conn.execute("CREATE TABLE my_notes (note TEXT)")
+    again = Org("x", Store(str(db)))
+    assert again.load(source, OrgSettings()) is False  # reused
+    again.store.dispose()
     with sqlite3.connect(db) as conn:  # what an older schema looked like
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("ALTER TABLE worklogs DROP COLUMN is_from_api")

@@ -17,7 +17,7 @@ import pytest
 
 from mockpace.seed import STANDARD_ACTIVITY_TYPES, SeedParams, generate
 from mockpace.seed.generator import FIRST_WORK_ITEM_ID, guid_from_bits
-from mockpace.store import ROLES, Store
+from mockpace.store import ROLES, Store, derived
 from mockpace.store import budgets as budget_rules
 
 ANCHOR = date(2026, 3, 6)  # a Friday
@@ -335,7 +335,9 @@ def test_budgets_and_all_assignment_types(db: sqlite3.Connection) -> None:
 B1, B2, B3 = (f"0000000{n}-0000-4000-8000-000000000000" for n in (1, 2, 3))
 
 
-def test_budget_recompute_on_a_hand_made_tree() -> None:
+def hand_made_tree() -> Store:
+    """Iterations and work items covering every inheritance rule, a dangling parent and a
+    parent cycle; derived columns not computed yet."""
     store = new_store()
     project = "pppppppp-0000-4000-8000-000000000000"
     with store.raw_transaction() as raw:
@@ -374,6 +376,11 @@ def test_budget_recompute_on_a_hand_made_tree() -> None:
             [(i, p, project, "Task", "New", f"item {i}", 1, it, "2026-01-01 00:00:00.000000",
               "2026-01-01 00:00:00.000000", b, "NotComputed", "{}") for i, p, it, b in items],
             conn=raw)
+    return store
+
+
+def test_budget_recompute_on_a_hand_made_tree() -> None:
+    store = hand_made_tree()
     with store.engine.begin() as conn:  # through a SQLAlchemy connection this time
         budget_rules.recompute(conn)
 
@@ -408,6 +415,40 @@ def test_budget_recompute_on_a_hand_made_tree() -> None:
     assert after[22] == (B3, "DirectlyAssigned")
     assert after[23] == (B3, "InheritedFromParent")
     assert after[24] == (B3, "InheritedFromIteration")  # its own S2
+
+
+def test_tree_recompute_gives_roots_and_paths_and_follows_moves() -> None:
+    store = hand_made_tree()
+    with store.raw_transaction() as raw:
+        derived.recompute(raw)
+
+    def result() -> dict[int, tuple[int | None, str | None]]:
+        rows = store.fast_rows("SELECT id, root_id, hierarchy_path FROM work_items")
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    assert result() == {
+        10: (10, "/10/"), 11: (10, "/10/11/"), 12: (10, "/10/11/12/"),
+        20: (20, "/20/"), 21: (20, "/20/21/"), 22: (20, "/20/21/22/"), 23: (20, "/20/21/22/23/"),
+        24: (20, "/20/21/24/"),
+        30: (30, "/30/"), 31: (31, "/31/"),  # under a dangling parent: roots themselves
+        40: (None, None), 41: (None, None),  # on a parent cycle: reached from no root
+    }
+    assert store.fast_rows("SELECT budget_assignment_type FROM work_items WHERE id = 21") == \
+        [("InheritedFromParent",)]  # the budgets are derived in the same pass
+    with store.raw_transaction() as raw:  # move a subtree, break the cycle
+        raw.execute("UPDATE work_items SET parent_id = 12 WHERE id = 21")
+        raw.execute("UPDATE work_items SET parent_id = NULL WHERE id = 41")
+        derived.recompute(raw)
+    moved = result()
+    assert moved[21] == (10, "/10/11/12/21/") and moved[23] == (10, "/10/11/12/21/22/23/")
+    assert moved[41] == (41, "/41/") and moved[40] == (41, "/41/40/")
+    assert moved[20] == (20, "/20/")
+    with store.raw_transaction() as raw:  # close a cycle over the moved subtree
+        raw.execute("UPDATE work_items SET parent_id = 12 WHERE id = 10")
+        derived.recompute(raw)
+    cycled = result()
+    assert {i for i, v in cycled.items() if v == (None, None)} == {10, 11, 12, 21, 22, 23, 24}
+    assert cycled[20] == (20, "/20/")  # stale values are not kept, others stay
 
 
 def test_generated_references_are_consistent(db: sqlite3.Connection) -> None:

@@ -197,28 +197,11 @@ def _raw(expr: Any, edm_type: str) -> Any:
     return expr
 
 
-@dataclass
-class Deferred:
-    """A column whose values are mapped after the fetch (Prop.resolve)."""
-
-    index: int
-    resolve: Callable[[Any, set[Any]], dict[Any, Any]]
-    slot: int = 0
-
-    def values(self, conn: Connection, rows: list[Any]) -> dict[Any, Any]:
-        return self.resolve(conn, {row[self.index] for row in rows})
-
-
-def project(shape: Shape, ref: Ref, cols: list[Any], collections: list[CollectionExpand],
-            deferred: list[Deferred]) -> list[tuple[Any, ...]]:
+def project(shape: Shape, ref: Ref, cols: list[Any], collections: list[CollectionExpand]
+            ) -> list[tuple[Any, ...]]:
     plan: list[tuple[Any, ...]] = []
     for member, sub in shape.entries:
         if isinstance(member, Prop):
-            if member.resolve is not None and member.project is not None:
-                cols.append(member.project(ref))
-                deferred.append(Deferred(len(cols) - 1, member.resolve, len(deferred)))
-                plan.append(("d", member.name, len(cols) - 1, len(deferred) - 1))
-                continue
             expr = member.expr(ref)
             if isinstance(expr, Null):
                 plan.append(("k", member.name, None))  # constant null: not selected
@@ -235,12 +218,11 @@ def project(shape: Shape, ref: Ref, cols: list[Any], collections: list[Collectio
                 cols.append(member.present(child))
                 present_idx = len(cols) - 1
             plan.append(("o", member.name, present_idx,
-                         project(sub, child, cols, collections, deferred)))
+                         project(sub, child, cols, collections)))
     return plan
 
 
-Builder = Callable[[Any, list[dict[Any, list[Any]]], Any, list[dict[Any, Any]]],
-                   dict[str, Any]]
+Builder = Callable[[Any, list[dict[Any, list[Any]]], Any], dict[str, Any]]
 
 
 def compile_plan(plan: list[tuple[Any, ...]]) -> Builder:
@@ -263,8 +245,6 @@ def compile_plan(plan: list[tuple[Any, ...]]) -> Builder:
                     name = f"c{len(env)}"
                     env[name] = conv
                     parts.append(f"{key}: (None if row[{idx}] is None else {name}(row[{idx}]))")
-            elif entry[0] == "d":
-                parts.append(f"{key}: maps[{entry[3]}].get(row[{entry[2]}])")
             elif entry[0] == "k":
                 parts.append(f"{key}: None")
             elif entry[0] == "o":
@@ -277,7 +257,7 @@ def compile_plan(plan: list[tuple[Any, ...]]) -> Builder:
                 parts.append(f"{key}: expanded[{entry[2]}].get(key, [])")
         return "{" + ", ".join(parts) + "}"
 
-    source = f"def build(row, expanded, key, maps):\n    return {expr(plan)}\n"
+    source = f"def build(row, expanded, key):\n    return {expr(plan)}\n"
     exec(compile(source, "<odata-row>", "exec"), env)
     return env["build"]
 
@@ -288,15 +268,15 @@ def compile_plan(plan: list[tuple[Any, ...]]) -> Builder:
 # Fetching ~40 Python objects per row and building nested dicts costs more than the query;
 # json_object builds each row's JSON in C instead (measured faster than || or printf). The
 # output parses to exactly what compile_plan's dicts serialize to (same keys, order, values,
-# types). Values SQL cannot produce (Prop.resolve maps, expanded collections) are placeholder
+# types). Values SQL cannot produce (expanded collections, exact REALs) are placeholder
 # strings replaced in Python (_json_page checks they cannot be confused with data).
 MAX_PAIRS = 60  # json_object takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG)
 
 
 @dataclass
 class Hole:
-    """A value spliced in Python: a deferred map lookup ("d": ``index`` the cols index,
-    ``slot`` the map), an expanded collection ("c": ``slot``) or a REAL ("r": ``index``). It is
+    """A value spliced in Python: an expanded collection ("c": ``slot``) or a REAL ("r":
+    ``index``, the cols index). It is
     in the row's JSON exactly when every ``conds`` column (present flags of the enclosing
     objects) is true (and, for "r", the value is a float)."""
 
@@ -357,9 +337,8 @@ def json_expr(plan: list[tuple[Any, ...]], col: Callable[[int], str], holes: lis
                 repeated.add(entry[2])  # the conversion mentions the value several times
         elif kind == "k":
             value = "NULL"
-        elif kind in ("d", "c"):
-            holes.append(Hole(kind, entry[3] if kind == "d" else entry[2],
-                              entry[2] if kind == "d" else 0, conds))
+        elif kind == "c":
+            holes.append(Hole(kind, entry[2], 0, conds))
             value = f"char(1) || 'h{len(holes) - 1}'"
         elif kind == "o":
             present = entry[2]
@@ -468,18 +447,16 @@ class Prepared:
     names: list[str]
     params: dict[str, Any]
     build: Builder
-    deferred: list[Deferred]
     collections: list[CollectionExpand]
     count_sql: str
     count_names: list[str]
     count_params: dict[str, Any]
     # The same page rendered as JSON text by SQLite (None: the plan has parts SQL cannot
-    # render). Row: key, JSON text, then the columns ``json_deferred`` and ``json_holes``
-    # point at (positions in that row).
+    # render). Row: key, JSON text, then the columns ``json_holes`` point at (positions in
+    # that row).
     json_sql: str | None = None
     json_names: list[str] = field(default_factory=list)
     json_params: dict[str, Any] = field(default_factory=dict)
-    json_deferred: list[int] = field(default_factory=list)
     json_holes: list[Hole] = field(default_factory=list)
 
 
@@ -520,8 +497,7 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
     outer.join("/page", lambda: (page, page.c.rk == literal_column("r.rowid")), inner=True)
     cols: list[Any] = [key_o]
     collections: list[CollectionExpand] = []
-    deferred: list[Deferred] = []
-    plan = project(shape, ref_o, cols, collections, deferred)
+    plan = project(shape, ref_o, cols, collections)
     build = compile_plan(plan)
     outer_order = [(page.c[f"o{i}"], d) for i, (_, d) in enumerate(order[:-1])]
     outer_order.append((page.c.k, tie_desc))
@@ -530,7 +506,7 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
     ref_n = counter.root()
     where_n = conditions(qc, t, ref_n, options, extra)
     count_stmt = select(func.count()).select_from(counter.from_clause()).where(*where_n)
-    prepared = Prepared(*_compiled(conn, stmt), build, deferred, collections,
+    prepared = Prepared(*_compiled(conn, stmt), build, collections,
                         *_compiled(conn, count_stmt))
     holes: list[Hole] = []
     repeated: set[int] = set()
@@ -552,7 +528,6 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
                 positions[index] = len(out) - 1
             return positions[index]
 
-        prepared.json_deferred = [position(later.index) for later in deferred]
         prepared.json_holes = [Hole(h.kind, h.slot, 0 if h.kind == "c" else position(h.index),
                                     tuple(position(c) for c in h.conds)) for h in holes]
         json_order = [(q.c[f"s{i}"], d) for i, (_, d) in enumerate(outer_order)]
@@ -601,11 +576,10 @@ def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, option
     more = limit is not None and len(rows) > limit
     if more:
         rows = rows[:limit]
-    maps = [later.values(conn, rows) for later in prepared.deferred]
     expanded = [expand_collection(conn, qc, c, [r[0] for r in rows])
                 for c in prepared.collections]
     build = prepared.build
-    result = [build(row, expanded, row[0], maps) for row in rows]
+    result = [build(row, expanded, row[0]) for row in rows]
     count = None
     if with_count:
         count = _raw_rows(conn, prepared.count_sql, prepared.count_names,
@@ -658,8 +632,6 @@ def _json_page(conn: Connection, qc: QueryContext, prepared: Prepared, limit: in
     if not holes:
         texts = [row[1] for row in rows]
     else:
-        maps = [later.resolve(conn, {row[pos] for row in rows})
-                for later, pos in zip(prepared.deferred, prepared.json_deferred, strict=True)]
         expanded = [expand_collection(conn, qc, c, [r[0] for r in rows])
                     for c in prepared.collections]
         tokens = [h.token(n) for n, h in enumerate(holes)]
@@ -675,8 +647,6 @@ def _json_page(conn: Connection, qc: QueryContext, prepared: Prepared, limit: in
                 if expected:
                     if hole.kind == "r":
                         value = row[hole.index]
-                    elif hole.kind == "d":
-                        value = maps[hole.slot].get(row[hole.index])
                     else:
                         value = expanded[hole.slot].get(row[0], [])
                     fills.append((token, orjson.dumps(value).decode()))
@@ -718,8 +688,7 @@ def expand_collection(conn: Connection, qc: QueryContext, coll: CollectionExpand
     order.append((key_expr(t, ref), False))
     cols: list[Any] = [owner, key_expr(t, ref)]
     collections: list[CollectionExpand] = []
-    deferred: list[Deferred] = []
-    build = compile_plan(project(shape, ref, cols, collections, deferred))
+    build = compile_plan(project(shape, ref, cols, collections))
     top = parse_int(opts.get("top"), f"{prefix}$top")
     skip = parse_int(opts.get("skip"), f"{prefix}$skip") or 0
     if top is None and not skip:
@@ -736,11 +705,10 @@ def expand_collection(conn: Connection, qc: QueryContext, coll: CollectionExpand
         stmt = select(*[sub.c[f"c{i}"] for i in range(len(cols))]).where(*bounds) \
             .order_by(sub.c.c0, sub.c.rn)
         rows = conn.execute(stmt).all()
-    maps = [later.values(conn, list(rows)) for later in deferred]
     expanded = [expand_collection(conn, qc, c, list({r[1] for r in rows})) for c in collections]
     grouped: dict[Any, list[Any]] = {}
     for row in rows:
-        grouped.setdefault(row[0], []).append(build(row, expanded, row[1], maps))
+        grouped.setdefault(row[0], []).append(build(row, expanded, row[1]))
     return grouped
 
 

@@ -162,6 +162,12 @@ def build_store(*, worklogs: int = 1500, work_items: int = 60, seed: int = 7) ->
             elif iter_budget[w.iteration_id]:
                 w.effective_budget_id = iter_budget[w.iteration_id]
                 w.budget_assignment_type = "InheritedFromIteration"
+        for w in items:  # the place in the tree; a dangling parent makes a root
+            chain = [w]
+            while chain[-1].parent_id in by_id:
+                chain.append(by_id[chain[-1].parent_id])
+            w.root_id = chain[-1].id
+            w.hierarchy_path = "/" + "".join(f"{x.id}/" for x in reversed(chain))
         s.add_all(items)
         s.flush()
         for n in range(worklogs):

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.reporting.dataset import TOKENS
+from tests.conftest import bearer, tokens
 
 V = "/api/odata/v3.2"
 JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true"
@@ -372,3 +373,24 @@ def test_never_a_500(client: TestClient) -> None:
         assert response.status_code in (200, 400), (text, response.text)
         if response.status_code == 400:
             assert response.json()["error"]["target"] == "$filter"
+
+
+def test_hierarchy_of_a_loaded_fixture(small_client: TestClient, small_app: Any) -> None:
+    """HierarchyPath and Root of work items loaded from a fixture (the loader derives them),
+    also usable in $filter: 100 > 101 > 102, 103, 104 in fixtures/small.yaml."""
+    small_client.headers.update(bearer(tokens(small_app)["ada.admin@contoso.com"]))
+    items = get(small_client, f"{V}/workItems", **{
+        "$select": "System_Id,HierarchyPath", "$expand": "Root($select=System_Id)"})["value"]
+    assert [(i["System_Id"], i["HierarchyPath"], i["Root"]) for i in items] == [
+        (100, "/100/", {"System_Id": 100}),
+        (101, "/100/101/", {"System_Id": 100}),
+        (102, "/100/101/102/", {"System_Id": 100}),
+        (103, "/100/101/103/", {"System_Id": 100}),
+        (104, "/100/101/104/", {"System_Id": 100}),
+    ]
+    under = get(small_client, f"{V}/workItems", **{
+        "$select": "System_Id", "$filter": "startswith(HierarchyPath, '/100/101/')"})["value"]
+    assert [i["System_Id"] for i in under] == [101, 102, 103, 104]
+    logs = get(small_client, f"{V}/workLogsWorkItems", **{
+        "$select": "WorkItemId", "$filter": "Root/System_Id eq 100 and WorkItemId eq 104"})
+    assert logs["value"] and {r["WorkItemId"] for r in logs["value"]} == {104}
