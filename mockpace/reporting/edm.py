@@ -68,7 +68,6 @@ BUDGET_ASSIGNMENT_TYPES = ("NotComputed", "NoBudget", "DirectlyAssigned", "Inher
                            "InheritedFromIteration")
 ENUM_BUDGET = f"{NS_ENUMS}.BudgetAssignmentType"
 CUSTOM_SLOTS = 5
-TREE_DEPTH_GUARD = MAX_DEPTH  # far above real Azure DevOps depths (3 to 6): never truncates
 
 
 def version_ok(version: str, since: str | None, until: str | None) -> bool:
@@ -569,7 +568,7 @@ def _descendants_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
     child = WI.alias("aw_child")
     desc = desc.union_all(
         select(desc.c.anc, child.c.id, desc.c.depth + 1)
-        .where(child.c.parent_id == desc.c.id).where(desc.c.depth < TREE_DEPTH_GUARD))
+        .where(child.c.parent_id == desc.c.id).where(desc.c.depth < MAX_DEPTH))
     d = r.join("descendants", lambda: (desc, desc.c.id == r.c.work_item_id), inner=True)
     return d.c.anc
 

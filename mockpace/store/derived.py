@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from mockpace.store import budgets
-from mockpace.store.budgets import MAX_DEPTH, execute
 
 HIERARCHY_SQL = f"""
 WITH RECURSIVE
@@ -25,7 +24,7 @@ tree(id, root_id, path, depth) AS (
     UNION ALL
     SELECT c.id, t.root_id, t.path || c.id || '/', t.depth + 1
     FROM work_items c JOIN tree t ON c.parent_id = t.id
-    WHERE t.depth < {MAX_DEPTH}
+    WHERE t.depth < {budgets.MAX_DEPTH}
 ),
 resolved(id, root_id, path) AS (
     SELECT w.id, t.root_id, t.path FROM work_items w LEFT JOIN tree t ON t.id = w.id
@@ -42,4 +41,4 @@ def recompute(conn: Any) -> None:
     """Recompute every derived work-item column inside the caller's transaction (``conn``: a
     DBAPI connection, a SQLAlchemy ``Connection`` or a ``Session``)."""
     budgets.recompute(conn)
-    execute(conn, HIERARCHY_SQL)
+    budgets.execute(conn, HIERARCHY_SQL)

@@ -276,9 +276,8 @@ MAX_PAIRS = 60  # json_object takes at most 127 arguments (SQLITE_MAX_FUNCTION_A
 @dataclass
 class Hole:
     """A value spliced in Python: an expanded collection ("c": ``slot``) or a REAL ("r":
-    ``index``, the cols index). It is
-    in the row's JSON exactly when every ``conds`` column (present flags of the enclosing
-    objects) is true (and, for "r", the value is a float)."""
+    ``index``, the cols index). It is in the row's JSON exactly when every ``conds`` column
+    (present flags of the enclosing objects) is true (and, for "r", the value is a float)."""
 
     kind: str
     slot: int
