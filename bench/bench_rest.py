@@ -143,6 +143,8 @@ def serve_stored(path: str, port: int) -> None:
     from fastapi import FastAPI
     from starlette.responses import Response
 
+    from mockpace.store.engine import MMAP_BYTES
+
     app = FastAPI()
     local = threading.local()
     page = ("SELECT '{\"data\":[' || group_concat(wire, ',') || ']}' FROM (SELECT w.wire FROM "
@@ -152,6 +154,7 @@ def serve_stored(path: str, port: int) -> None:
     def stored_list() -> Response:
         if not hasattr(local, "conn"):
             local.conn = sqlite3.connect(path, check_same_thread=False)
+            local.conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # as mockpace's connections
         body = local.conn.execute(page).fetchone()[0]
         return Response(body.encode(), media_type="application/json; charset=utf-8")
 
@@ -224,7 +227,7 @@ def main() -> None:
     mock, port = start(serve_mockpace, str(path))
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        list_bytes = first_list = request(conn, "GET", LIST_PATH)
+        list_bytes = request(conn, "GET", LIST_PATH)
         post_bytes = request(conn, "POST", POST_PATH, post_body(-1))
         me_bytes = request(conn, "GET", ME_PATH)
         conn.close()
@@ -244,7 +247,7 @@ def main() -> None:
     stored, stored_port = start(serve_stored, str(stored_path))
     try:
         conn = http.client.HTTPConnection("127.0.0.1", stored_port, timeout=60)
-        assert request(conn, "GET", LIST_PATH) == first_list, "stored page differs"
+        assert request(conn, "GET", LIST_PATH) == list_bytes, "stored page differs"
         conn.close()
         ceiling = load(stored_port, "GET", LIST_PATH, list_runs)
     finally:
