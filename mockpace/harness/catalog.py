@@ -134,7 +134,11 @@ ODATA_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("$orderby", "full", "several keys, paths"),
     ("$top / $skip", "full", "nextLink paging, Prefer: odata.maxpagesize"),
     ("$count", "full", "@odata.count"),
-    ("$apply", "none", "501 naming the option: aggregation not built yet"),
+    ("$apply: filter, compute, groupby, aggregate", "full",
+     "one SQL statement; sum, min, max, average, countdistinct, $count; paged like a set"),
+    ("$apply: topcount/topsum/toppercent/bottom*, identity, concat, expand, search, nest, "
+     "orderby/top/skip, ancestors/descendants/traverse, join, rollup, aggregate...from, "
+     "custom aggregation methods", "none", "501 naming the part"),
     ("worklogsFilter / workItemsFilter / workItemFilterApplyTarget", "full", ""),
     ("customFields / prefilter", "full", "customFields: 5 slots per type"),
     ("rollupFields", "none", "only meaningful on the hierarchy sets, which answer 501"),

@@ -20,7 +20,7 @@ from mockpace.common.auth import Caller
 from mockpace.common.errors import ODataError
 from mockpace.reporting import edm, metadata
 from mockpace.reporting.edm import Nav, Params, Ref, Scope, StructuredType
-from mockpace.reporting.query import engine
+from mockpace.reporting.query import apply, engine
 from mockpace.reporting.query import filter as flt
 from mockpace.reporting.query.options import Options, parse_bool, parse_int, parse_options
 
@@ -98,9 +98,6 @@ def _handle(caller: Caller, version: str, root: str, rest: str, query_strings: l
     if tail and tail not in ("$query", "$count"):
         raise ODataError(f"Unknown path segment '{tail}'.", status=404, code="NotFound")
     options = parse_options(*query_strings)
-    if options.get("apply") is not None:
-        raise ODataError("$apply is not implemented by mockpace yet.", status=501,
-                         code="NotImplemented", target="$apply")
     fmt = options.get("format")
     if fmt is not None and not fmt.lower().startswith(("json", "application/json")):
         raise ODataError(f"Unsupported $format '{fmt}': only json.", target="$format")
@@ -216,6 +213,15 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
     top = parse_int(options.get("top"), "$top")
     skip = parse_int(options.get("skip"), "$skip") or 0
     with_count = parse_bool(options.get("count"), "$count")
+    apply_text = options.get("apply")
+    if apply_text is not None:
+        plan = _apply_plan(qc, t, apply_text, extra)
+        if plan.final is not None:
+            return _grouped(conn, qc, plan, options, root=root, link_path=link_path,
+                            context=context, page_size=page_size, prefer=prefer,
+                            count_only=count_only, top=top, skip=skip, with_count=with_count)
+        assert plan.entity is not None
+        t = plan.entity  # filter/compute only: entities with the computed properties
     if count_only:
         only_filter = Options(values={k: v for k, v in options.values.items() if k == "filter"})
         page = engine.run_collection(conn, qc, t, only_filter, extra=extra, limit=0,
@@ -240,16 +246,10 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
     if page.count is not None:
         body["@odata.count"] = page.count
     body["value"] = page.rows
-    returned = page.returned
-    remaining = None if top is None else top - returned
-    if page.more and (remaining is None or remaining > 0):
-        pairs = [(n, v) for n, v in options.raw
-                 if n.strip().lower().lstrip("$") not in ("skip", "top")]
-        if remaining is not None:
-            pairs.append(("$top", str(remaining)))
-        pairs.append(("$skip", str(skip + returned)))
-        query = urlencode(pairs, quote_via=quote, safe="$/,()':")
-        body["@odata.nextLink"] = f"{root}/{link_path}?{query}"
+    link = next_link(options, root, link_path, skip=skip, top=top, returned=page.returned,
+                     more=page.more)
+    if link is not None:
+        body["@odata.nextLink"] = link
     headers = {"Preference-Applied": f"odata.maxpagesize={size}"} if applied else {}
     if page.json is None:
         return json_answer(body, headers)
@@ -261,6 +261,63 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
         tail = b',"@odata.nextLink":' + orjson.dumps(body["@odata.nextLink"]) + b"}"
     return Answer(200, head[: -len(b'"value":[]}')] + value + tail, JSON_TYPE,
                   {**BASE_HEADERS, **headers})
+
+
+def next_link(options: Options, root: str, link_path: str, *, skip: int, top: int | None,
+              returned: int, more: bool) -> str | None:
+    """The absolute URL of the next page: the options as sent, the remaining `$top` and the
+    next `$skip` (00-decisions.md s8), or None on the last page."""
+    remaining = None if top is None else top - returned
+    if not more or (remaining is not None and remaining <= 0):
+        return None
+    pairs = [(n, v) for n, v in options.raw
+             if n.strip().lower().lstrip("$") not in ("skip", "top")]
+    if remaining is not None:
+        pairs.append(("$top", str(remaining)))
+    pairs.append(("$skip", str(skip + returned)))
+    query = urlencode(pairs, quote_via=quote, safe="$/,()':")
+    return f"{root}/{link_path}?{query}"
+
+
+# ---------------------------------------------------------------------------------------------
+# $apply
+# ---------------------------------------------------------------------------------------------
+def _apply_plan(qc: engine.QueryContext, t: StructuredType, text: str,
+                extra: Callable[[Ref], list[Any]] | None) -> apply.Plan:
+    original = qc.seven_pace
+    if original is not None:
+        def seven_pace(_t: StructuredType, ref: Ref) -> list[ColumnElement[bool]]:
+            return original(t, ref)  # the set's own type: $apply's copies carry aliases
+
+        qc.seven_pace = seven_pace
+
+    def conditions(at: StructuredType, ref: Ref) -> list[Any]:
+        return engine.conditions(qc, at, ref, Options(), extra)
+
+    return apply.plan(qc, t, text, conditions)
+
+
+def _grouped(conn: Any, qc: engine.QueryContext, plan: apply.Plan, options: Options, *,
+             root: str, link_path: str, context: str, page_size: int, prefer: str | None,
+             count_only: bool, top: int | None, skip: int, with_count: bool) -> Answer:
+    """A grouped or aggregated `$apply` result, paged like any collection."""
+    if count_only:
+        only_filter = Options(values={k: v for k, v in options.values.items() if k == "filter"})
+        counted = apply.run(conn, qc, plan, only_filter, limit=0, skip=0, with_count=True)
+        return Answer(200, str(counted.count).encode(), "text/plain", dict(BASE_HEADERS))
+    size, applied = _page_size(page_size, prefer)
+    limit = size if top is None else min(size, top)
+    result = apply.run(conn, qc, plan, options, limit=limit, skip=skip, with_count=with_count)
+    body: dict[str, Any] = {"@odata.context": f"{root}/$metadata#{context}({result.context})"}
+    if result.count is not None:
+        body["@odata.count"] = result.count
+    body["value"] = result.rows
+    link = next_link(options, root, link_path, skip=skip, top=top, returned=len(result.rows),
+                     more=result.more)
+    if link is not None:
+        body["@odata.nextLink"] = link
+    headers = {"Preference-Applied": f"odata.maxpagesize={size}"} if applied else {}
+    return json_answer(body, headers)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -544,6 +544,11 @@ def _raw_rows(conn: Connection, sql: str, names: list[str], params: dict[str, An
     return raw.execute(sql, [params[n] for n in names]).fetchall()
 
 
+def raw_rows(conn: Connection, stmt: Any) -> list[Any]:
+    """Compile and run a statement on the DBAPI connection: plain tuples, raw stored values."""
+    return _raw_rows(conn, *_compiled(conn, stmt))
+
+
 def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, options: Options, *,
                    extra: Callable[[Ref], list[Any]] | None = None, limit: int | None,
                    skip: int = 0, with_count: bool = False, default_order: str | None = None,
@@ -713,7 +718,7 @@ def expand_collection(conn: Connection, qc: QueryContext, coll: CollectionExpand
 
 def run_single(conn: Connection, qc: QueryContext, t: StructuredType, options: Options,
                key: Any) -> dict[str, Any] | None:
-    for name in ("filter", "orderby", "top", "skip"):
+    for name in ("filter", "orderby", "top", "skip", "apply"):
         if options.get(name) is not None:
             raise ODataError(f"The query option ${name} cannot be applied to a single entity.",
                              target=f"${name}")

@@ -198,8 +198,10 @@ def _one_element_in(tokens: Iterator[Token]) -> Iterator[Token]:
     return iter(out)
 
 
-def parse(text: str, option: str) -> Any:
-    """The AST of a filter expression, or a 400 naming the option, position and problem."""
+def parse(text: str, option: str, offset: int = 0) -> Any:
+    """The AST of a filter expression, or a 400 naming the option, position and problem.
+    ``offset``: where ``text`` starts inside the option's value (`$apply=filter(...)`), so
+    positions count from the start of the option."""
     if len(text) > MAX_FILTER_LENGTH:
         raise ODataError(f"The {option} expression is too long ({len(text)} characters; the "
                          f"limit is {MAX_FILTER_LENGTH}).", target=option)
@@ -211,17 +213,17 @@ def parse(text: str, option: str) -> Any:
         return parser.parse(_one_element_in(lexer.tokenize(text)))
     except oq_exc.TokenizingException as exc:
         pos = getattr(exc.token, "index", 0)
-        raise ODataError(f"Syntax error in {option} at position {pos}: unexpected character "
-                         f"'{text[pos:pos + 1]}' in '{_excerpt(text, pos)}'.",
+        raise ODataError(f"Syntax error in {option} at position {offset + pos}: unexpected "
+                         f"character '{text[pos:pos + 1]}' in '{_excerpt(text, pos)}'.",
                          target=option) from None
     except oq_exc.ParsingException as exc:
         if exc.eof or exc.token is None:
-            raise ODataError(f"Syntax error in {option} at position {len(text)}: the expression "
-                             "ends too early.", target=option) from None
+            raise ODataError(f"Syntax error in {option} at position {offset + len(text)}: the "
+                             "expression ends too early.", target=option) from None
         pos = exc.token.index
         shown = str(getattr(exc.token, "value", "")).strip()
         what = f"'{shown}'" if shown else "a space or the end of the expression"
-        raise ODataError(f"Syntax error in {option} at position {pos}: unexpected {what} "
+        raise ODataError(f"Syntax error in {option} at position {offset + pos}: unexpected {what} "
                          f"in '{_excerpt(text, pos)}'.", target=option) from None
     except RecursionError:
         raise ODataError(f"The {option} expression is nested too deeply or has too many terms.",
@@ -280,13 +282,14 @@ class Compiler:
     custom_ok: bool = True
     now: datetime | None = None
     lambdas: dict[str, tuple[StructuredType, Ref]] | None = None
+    offset: int = 0  # where ``text`` starts in the option's value ($apply's filter/compute)
 
     def fail(self, message: str, near: str | None = None) -> ODataError:
         where = ""
         if near:
             match = re.search(re.escape(near), self.text, re.I)
             if match:
-                where = f" at position {match.start()}"
+                where = f" at position {self.offset + match.start()}"
         return ODataError(f"Invalid {self.option}{where}: {message}", target=self.option)
 
     # -- entry points -------------------------------------------------------------------------
@@ -473,7 +476,7 @@ class Compiler:
             var = node.lambda_.identifier.name
             inner = Compiler(target, child, self.version, self.option, self.text,
                              self.calculated_ok, self.custom_ok, self.now,
-                             {**(self.lambdas or {}), var: (target, child)})
+                             {**(self.lambdas or {}), var: (target, child)}, self.offset)
             body = inner.boolean(node.lambda_.expression)
             if isinstance(node.operator, ast.All):
                 conditions.append(not_(func.coalesce(body, false())))
