@@ -130,18 +130,16 @@ class Call:
     args_pos: int
 
 
-def call(text: str, pos: int, what: str) -> Call:
+def call(text: str, pos: int, where: str) -> Call:
     text, pos = strip(text, pos)
     match = re.match(r"([$A-Za-z_][\w.]*)\s*\(", text)
-    if not match or not text.endswith(")"):
+    if not match:
+        if text.lower() in NOT_BUILT:  # `identity` takes no parentheses
+            raise not_built(f"the transformation '{text}'", pos)
         raise bad(f"expected a transformation such as filter(...), groupby(...), "
-                  f"aggregate(...) or compute(...) {what}, got '{text[:40]}'.", pos)
+                  f"aggregate(...) or compute(...){where}, got '{text[:40]}'.", pos)
     depths = _depths(text, pos)
-    close = match.end() - 1
-    for i in range(match.end(), len(text)):
-        if text[i] == ")" and depths[i] == 0:
-            close = i
-            break
+    close = next(i for i in range(match.end(), len(text)) if text[i] == ")" and depths[i] == 0)
     if close != len(text) - 1:
         raise bad(f"unexpected '{text[close + 1:close + 21].strip()}' after "
                   f"{match.group(1)}(...).", pos + close + 1)
@@ -328,7 +326,7 @@ class Builder:
             raise bad("groupby takes the property list and at most one aggregate(...).",
                       parts[2][1])
         if len(parts) == 2:
-            inner = call(parts[1][0], parts[1][1], "inside groupby")
+            inner = call(parts[1][0], parts[1][1], " inside groupby")
             if inner.name.lower() != "aggregate":
                 raise not_built(f"groupby with a nested '{inner.name}' transformation",
                                 inner.pos)
