@@ -236,17 +236,32 @@ def floor_c(con: sqlite3.Connection) -> int:
     return len(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(doc: str | None) -> argparse.Namespace:
+    """The options every Reporting benchmark takes (sizes of the data set, repetitions)."""
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--worklogs", type=int, default=1_000_000)
     parser.add_argument("--work-items", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    path = Path(f"/tmp/mockpace-bench-reporting-{args.worklogs}.db")
+    return parser.parse_args()
+
+
+def dataset(name: str, args: argparse.Namespace,
+            after: Callable[[Path], None] | None = None) -> Path:
+    """The benchmark's file under /tmp, built (then ``after`` run on it) unless it already
+    holds the data set of these sizes in this schema."""
+    path = Path(f"/tmp/mockpace-bench-{name}-{args.worklogs}.db")
     if not ready(path, args.worklogs, args.work_items):
         start = time.perf_counter()
         build(path, args.worklogs, args.work_items)
+        if after is not None:
+            after(path)
         print(f"built {path} in {time.perf_counter() - start:.1f} s")
+    return path
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    path = dataset("reporting", args)
     server, port = servers.start(serve_reporting, str(path))
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                           headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)

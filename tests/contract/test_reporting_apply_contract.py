@@ -6,45 +6,18 @@ from hand-written SQL on the same SQLite file. Dates are moved into the data set
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.reporting.dataset import TOKENS, build_reporting_app
-from tests.conftest import default_org
+from tests.contract import test_reporting_contract as contract
+
+# the contract tests' app, client and db fixtures and their `ok` check (one data set)
+app, client, db, ok = contract.app, contract.client, contract.db, contract.ok
 
 V = "/api/odata/v3.2"
 LIVE = "w.is_deleted = 0"
 DAY = "date(w.timestamp, printf('%+d minutes', u.timezone_offset))"
-
-
-@pytest.fixture(scope="module")
-def app() -> FastAPI:
-    return build_reporting_app()
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    headers = {"Authorization": f"Bearer {TOKENS['alice@contoso.test']}"}
-    with TestClient(app, headers=headers) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def db(app: FastAPI) -> Iterator[sqlite3.Connection]:
-    con = sqlite3.connect(str(default_org(app).store.path))
-    yield con
-    con.close()
-
-
-def ok(client: TestClient, url: str) -> dict[str, Any]:
-    response = client.get(url)
-    assert response.status_code == 200, response.text
-    assert response.headers["OData-Version"] == "4.0"
-    return response.json()  # type: ignore[no-any-return]
 
 
 def rows(db: sqlite3.Connection, sql: str, *args: Any) -> list[tuple[Any, ...]]:
