@@ -171,7 +171,9 @@ class Plan:
 
 
 class Builder:
-    def __init__(self, qc: Any, t: StructuredType, text: str,
+    """One request's `$apply`: parses the text, checks every name and builds the stages."""
+
+    def __init__(self, qc: engine.QueryContext, t: StructuredType, text: str,
                  conditions: Callable[[StructuredType, Ref], list[Any]]) -> None:
         self.qc = qc
         self.version: str = qc.version
@@ -508,7 +510,7 @@ def _same(r: Ref) -> Ref:
     return r
 
 
-def plan(qc: Any, t: StructuredType, text: str,
+def plan(qc: engine.QueryContext, t: StructuredType, text: str,
          conditions: Callable[[StructuredType, Ref], list[Any]]) -> Plan:
     """Build the `$apply` pipeline of ``text`` over entity type ``t``; ``conditions`` gives
     the entity stage's WHERE (base conditions, 7pace parameters, navigation owner)."""
