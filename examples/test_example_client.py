@@ -56,14 +56,14 @@ def test_gives_up_on_a_dropped_connection(mockpace: Any, timesheet: TimesheetCli
 
 def test_frozen_clock_and_journal(mockpace: Any, timesheet: TimesheetClient) -> None:
     mockpace.set_clock("2026-11-02T09:30:00Z")
-    created = timesheet.log_time(1, 1800, "pairing")
+    created = timesheet.log_time(100, 1800, "pairing")
     assert created["length"] == 1800
     # no timestamp sent: "now" of the frozen clock, in the user's local time
     offset = timedelta(minutes=timesheet.me()["timeZone"])
     local = datetime(2026, 11, 2, 9, 30) + offset
     assert created["timestamp"] == local.strftime("%Y-%m-%dT%H:%M:%S")
     sent = mockpace.requests(method="POST", path="/api/rest/workLogs")[0]
-    assert sent["body"] == {"workItemId": 1, "length": 1800, "comment": "pairing"}
+    assert sent["body"] == {"workItemId": 100, "length": 1800, "comment": "pairing"}
     assert sent["headers"]["authorization"].startswith("Bearer ****")
     assert sent["warnings"] == []
 

@@ -20,7 +20,13 @@ from sqlmodel import Session, col, select
 
 from mockpace.common.auth import Caller, require_any_role, require_role, user_from_row
 from mockpace.common.errors import SevenPaceError
-from mockpace.common.timefmt import TimeFormatError, parse_date, parse_datetime, to_local
+from mockpace.common.timefmt import (
+    TimeFormatError,
+    has_offset,
+    parse_date,
+    parse_datetime,
+    to_local,
+)
 from mockpace.common.versions import version_tuple
 from mockpace.rest.params import (
     RestQuery,
@@ -45,6 +51,7 @@ from mockpace.rest.wire import (
     json_array,
     user_json,
     user_with_role_json,
+    with_utc_timestamp,
     worklog_select,
     worklog_select_one,
 )
@@ -360,6 +367,7 @@ class WriteScope:
         self.settings = caller.context.settings
         self._users: dict[str, User | None] = {caller.user.id: caller.user}
         self._types: dict[str, bool] = {}
+        self._items: dict[int, bool] = {}
         self._org_default: str | None = None
         self._weeks: dict[tuple[str, date], int | None] = {}
 
@@ -408,6 +416,18 @@ class WriteScope:
             self._types[type_id] = self._first(
                 "SELECT 1 FROM activity_types WHERE id = :i", {"i": type_id}) is not None
         return self._types[type_id]
+
+    def check_work_item(self, item_id: int | None) -> None:
+        """404 ``EntityNotFound`` unless ``item_id`` (``None``: no work item) is a work item of
+        the organization, as the Tracking API checks ``tfsId`` (00-decisions.md s6)."""
+        if item_id is None:
+            return
+        if item_id not in self._items:
+            self._items[item_id] = self._first(
+                "SELECT 1 FROM work_items WHERE id = :i", {"i": item_id}) is not None
+        if not self._items[item_id]:
+            raise SevenPaceError("EntityNotFound", f"Work item {item_id} does not exist.",
+                                 fields={"id": str(item_id), "property": "workItemId"})
 
     def org_default_type(self) -> str | None:
         if self._org_default is None:
@@ -501,6 +521,7 @@ def _prepare_create(scope: WriteScope, item: WorkLogInput, version: str) -> dict
     if owner_id != caller.user.id and not scope.is_admin:
         raise no_rights("create", scope.user(owner_id), caller)
     owner = scope.user(owner_id)
+    scope.check_work_item(item.work_item_id)
     type_id = scope.activity_type_id(item.activity_type_id, owner,
                                      given="activitytypeid" in item.present)
     stamp = scope.parse_timestamp(item.timestamp, owner) if item.timestamp else scope.now
@@ -534,13 +555,21 @@ def create_worklog(*, caller: Caller, version: str, body: Any, query: RestQuery,
             found = conn.execute(sql, _render_params(caller, {"id": row["id"]},
                                                      expand=query.expand_display_name(),
                                                      editable=False)).fetchone()
-        return str(found[2])
+        return _create_echo(str(found[2]), item)
     with store.write() as session:
         row = _prepare_create(WriteScope(session, caller), item, version)
         session.execute(_INSERT, row)
         rows = _select_worklogs(session, caller, ["w.id = :id"], {"id": row["id"]},
                                 expand=query.expand_display_name(), single=True)
-    return rows[0][2]
+    return _create_echo(rows[0][2], item)
+
+
+def _create_echo(rendered: str, item: WorkLogInput) -> str:
+    """The create answer echoes a ``timeStamp`` sent with ``Z`` or an offset in UTC with ``Z``
+    (a real 3.2 capture); reads render it in the owner's local time (00-decisions.md s5)."""
+    if item.timestamp is None or not has_offset(item.timestamp):
+        return rendered
+    return with_utc_timestamp(rendered, parse_datetime(item.timestamp))
 
 
 @dataclass
@@ -641,6 +670,8 @@ def update_worklog(*, caller: Caller, worklog_id: str, body: Any, query: RestQue
         comment = item.comment if "comment" in present else log.comment
         check_length(length, billable)
         check_work_item_or_comment(work_item, comment)
+        if "workitemid" in present:
+            scope.check_work_item(work_item)
         type_id = (scope.activity_type_id(item.activity_type_id, owner, given=True)
                    if "activitytypeid" in present else log.activity_type_id)
         stamp = log.timestamp

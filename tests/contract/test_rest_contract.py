@@ -172,8 +172,8 @@ C1_USER = {
 
 def test_post_worklog_matches_c1(client: TestClient) -> None:
     """10-rest.md 6.11, C1's real 3.2 request (extra properties ignored) and response. The
-    clock stands at the capture's creation time. Decision (00-decisions.md s5): `timestamp` is
-    rendered in the owner's local time without an offset, so C1's echoed `Z` is not emitted."""
+    clock stands at the capture's creation time. The answer echoes the offset `timeStamp` in UTC
+    with `Z`, as C1 shows; a later read renders the owner's local time without an offset."""
     response = client.post("/api/rest/workLogs/?api-version=3.2", headers=headers("jordan"),
                            json={
                                "timeStamp": "2023-12-08T23:07:21+00:00",
@@ -188,7 +188,7 @@ def test_post_worklog_matches_c1(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert_matches(body, {"data": {
-        "timestamp": "2023-12-08T23:07:21",
+        "timestamp": "2023-12-08T23:07:21Z",
         "length": 1410,
         "billableLength": None,
         "workItemId": 80836,
@@ -208,6 +208,9 @@ def test_post_worklog_matches_c1(client: TestClient) -> None:
         "id": any_of("str"),
     }}, cut_down=False)
     assert GUID.match(body["data"]["id"])
+    again = client.get(f"/api/rest/workLogs/{body['data']['id']}?api-version=3.2",
+                       headers=headers("jordan"))
+    assert again.json()["data"]["timestamp"] == "2023-12-08T23:07:21"
 
 
 R1_CREATED = {

@@ -24,9 +24,11 @@ from mockpace.store import (
     Store,
     TimeApproval,
     User,
+    WorkItem,
     WorkLog,
     db_datetime,
 )
+from mockpace.store.tables import AreaPath, Iteration, TeamProject
 
 NOT_SET_ID = "00000000-0000-0000-0000-000000000000"
 # 10-rest.md 6.6, verbatim ids and colours, plus C1's custom type.
@@ -105,6 +107,9 @@ R1_WORKLOGS = [
 # Approval weeks (user-local Monday): berlin's week of 2023-12-04 approved, newyork's week of
 # 2023-12-04 closed, john's week of 2023-11-27 submitted to the manager.
 LOCKED_WEEK = date(2023, 12, 4)
+# The work items REST writes may reference (a workItemId that is none of these is 404).
+WORK_ITEM_IDS = (5, 9, 77, 100, 4711, 8946, 8948, 80836)
+PROJECT_ID = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c"
 CLOCK_NOW = datetime(2023, 12, 12, 15, 35, 52, 29299, tzinfo=UTC)
 
 
@@ -126,6 +131,15 @@ def populate(store: Store) -> None:
                            vsts_id="7b818832-876f-4f2a-bcf1-bd1186ff06b1",
                            vsts_collection_id="4c9c0ceb-c7a1-42b7-b59e-eab6ccad0db4",
                            admin_user_id=EUGENE))
+        s.add(TeamProject(id=PROJECT_ID, name="Fabrikam", process_template="Agile"))
+        s.flush()
+        s.add(AreaPath(id=1, project_id=PROJECT_ID, name="Fabrikam", path="Fabrikam"))
+        s.add(Iteration(id=1, project_id=PROJECT_ID, name="Fabrikam", path="Fabrikam"))
+        s.flush()
+        for item_id in WORK_ITEM_IDS:
+            s.add(WorkItem(id=item_id, project_id=PROJECT_ID, work_item_type="Task",
+                           state="Active", title=f"Task {item_id}", area_id=1, iteration_id=1,
+                           created_date=utc(2017, 1, 2), changed_date=utc(2017, 1, 2)))
         for key in USERS:
             s.add(ApiToken(token=token_of(key), user_id=user_id(key), created_at=CLOCK_NOW))
         for log in R1_WORKLOGS:

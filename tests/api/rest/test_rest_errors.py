@@ -176,7 +176,9 @@ def test_approval_state_failed(client: TestClient) -> None:
         "length": 60, "comment": "next week", "userId": user_id("berlin"),
         "timeStamp": "2023-12-10T23:30:00Z"})
     assert ok.status_code == 200, ok.text
-    assert ok.json()["data"]["timestamp"] == "2023-12-11T00:30:00"
+    assert ok.json()["data"]["timestamp"] == "2023-12-10T23:30:00Z"  # the create echo
+    again = client.get(f"/api/rest/workLogs/{ok.json()['data']['id']}?{V}", headers=admin)
+    assert again.json()["data"]["timestamp"] == "2023-12-11T00:30:00"  # Berlin local
     assert_error(client.patch(f"/api/rest/workLogs/{berlin_log()}?{V}", headers=admin,
                               json={"comment": "edit"}), 409, "ApprovalStateFailed", "approved")
     assert_error(client.delete(f"/api/rest/workLogs/{berlin_log()}?{V}", headers=admin), 409,
@@ -285,3 +287,41 @@ def test_batch_with_invalid_items_is_rejected_whole(client: TestClient, rest_app
     # the caller's own list is unchanged too
     mine = client.get(f"/api/rest/workLogs?{V}", headers=headers("john")).json()["data"]
     assert [w["comment"] for w in mine] == ["john's work"]
+
+
+def test_work_item_references_are_checked_on_writes(client: TestClient, rest_app: object) -> None:
+    """A workItemId that is no work item of the organization is 404 EntityNotFound on create,
+    batch items and PATCH; 0, null and "" mean "no work item" (00-decisions.md s6)."""
+    org = default_org(rest_app)  # type: ignore[arg-type]
+    h = headers("john")
+    before = org.store.counts()["workLogs"]
+    error = assert_error(client.post(f"/api/rest/workLogs?{V}", headers=h,
+                                     json={"length": 60, "workItemId": 424242}),
+                         404, "EntityNotFound", "Work item 424242")
+    assert error["fields"] == {"id": "424242", "property": "workItemId"}
+    assert org.store.counts()["workLogs"] == before
+    for none in (0, None, "", "0"):
+        created = client.post(f"/api/rest/workLogs?{V}", headers=h,
+                              json={"length": 60, "comment": "none", "workItemId": none})
+        assert created.status_code == 200, (none, created.text)
+        assert created.json()["data"]["workItemId"] is None
+    ok = client.post(f"/api/rest/workLogs?{V}", headers=h, json={"length": 60, "workItemId": 9})
+    assert ok.json()["data"]["workItemId"] == 9
+    before = org.store.counts()["workLogs"]
+    error = assert_error(client.post(f"/api/rest/workLogs/batch?{V}", headers=h, json=[
+        {"length": 60, "workItemId": 5}, {"length": 60, "workItemId": 6},
+        {"length": 60, "comment": "c", "workItemId": 0}, {"length": 60, "workItemId": "7"}]),
+        422, "DbValidationError", "2 of 4")
+    assert [(i["index"], i["statusCode"], i["errorCode"], i["fields"]["id"])
+            for i in error["fields"]["items"]] == [(1, 404, "EntityNotFound", "6"),
+                                                   (3, 404, "EntityNotFound", "7")]
+    assert org.store.counts()["workLogs"] == before
+    url = f"/api/rest/workLogs/{ok.json()['data']['id']}?{V}"
+    assert_error(client.patch(url, headers=h, json={"workItemId": 31337}), 404,
+                 "EntityNotFound", "31337")
+    assert client.get(url, headers=h).json()["data"]["workItemId"] == 9  # unchanged
+    assert client.patch(url, headers=h, json={"comment": "keep"}).status_code == 200
+    cleared = client.patch(url, headers=h, json={"workItemId": 0})
+    assert cleared.json()["data"]["workItemId"] is None
+    assert client.patch(url, headers=h, json={"workItemId": 100}).json()["data"][
+        "workItemId"] == 100

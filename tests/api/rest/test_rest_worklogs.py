@@ -55,8 +55,6 @@ def test_property_names_any_case_numeric_strings_unknown_ignored(client: TestCli
 @pytest.mark.parametrize(("sent", "local", "utc"), [
     ("2023-12-11T10:00:00", "2023-12-11T10:00:00", "2023-12-11 09:00:00.000000"),
     ("2023-12-11T10:00:00.250", "2023-12-11T10:00:00", "2023-12-11 09:00:00.250000"),
-    ("2023-12-11T10:00:00Z", "2023-12-11T11:00:00", "2023-12-11 10:00:00.000000"),
-    ("2023-12-11T10:00:00+03:00", "2023-12-11T08:00:00", "2023-12-11 07:00:00.000000"),
     ("2023-12-11", "2023-12-11T00:00:00", "2023-12-10 23:00:00.000000"),
     ("12/11/2023 10:00:00", "2023-12-11T10:00:00", "2023-12-11 09:00:00.000000"),
     ("12/11/2023, 1:30:00 PM", "2023-12-11T13:30:00", "2023-12-11 12:30:00.000000"),
@@ -68,6 +66,35 @@ def test_timestamp_forms_in_the_owners_zone(client: TestClient, rest_app: FastAP
     data = create(client, "berlin", {"timeStamp": sent, "length": 60, "comment": "t"})
     assert data["timestamp"] == local
     assert stored(rest_app, data["id"])["timestamp"] == utc
+
+
+@pytest.mark.parametrize(("who", "sent", "echo", "local", "utc"), [
+    ("john", "2023-12-08T23:07:21+00:00", "2023-12-08T23:07:21Z", "2023-12-08T23:07:21",
+     "2023-12-08 23:07:21.000000"),  # the real 3.2 capture
+    ("berlin", "2023-12-11T10:00:00Z", "2023-12-11T10:00:00Z", "2023-12-11T11:00:00",
+     "2023-12-11 10:00:00.000000"),
+    ("berlin", "2023-12-11T10:00:00+03:00", "2023-12-11T07:00:00Z", "2023-12-11T08:00:00",
+     "2023-12-11 07:00:00.000000"),
+    ("berlin", "2023-12-11T10:00:00.5-05:30", "2023-12-11T15:30:00Z", "2023-12-11T16:30:00",
+     "2023-12-11 15:30:00.500000"),
+])
+def test_create_echoes_an_offset_timestamp_in_utc_reads_are_local(
+        client: TestClient, rest_app: FastAPI, who: str, sent: str, echo: str, local: str,
+        utc: str) -> None:
+    """The create answer echoes the instant in UTC with Z (a real 3.2 capture); GET, the list,
+    the PATCH answer and batch items render the owner's local time (berlin is UTC+60)."""
+    data = create(client, who, {"timeStamp": sent, "length": 60, "comment": "t"})
+    assert data["timestamp"] == echo
+    assert stored(rest_app, data["id"])["timestamp"] == utc
+    url = f"/api/rest/workLogs/{data['id']}?{V}"
+    assert client.get(url, headers=headers(who)).json()["data"]["timestamp"] == local
+    listed = client.get(f"/api/rest/workLogs?{V}", headers=headers(who)).json()["data"]
+    assert [w["timestamp"] for w in listed if w["id"] == data["id"]] == [local]
+    patched = client.patch(url, headers=headers(who), json={"comment": "u"})
+    assert patched.json()["data"]["timestamp"] == local
+    batch = client.post(f"/api/rest/workLogs/batch?{V}", headers=headers(who),
+                        json=[{"timeStamp": sent, "length": 60, "comment": "b"}])
+    assert batch.json()[0]["timestamp"] == local
 
 
 def test_timestamp_uses_the_target_users_zone(client: TestClient, rest_app: FastAPI) -> None:
