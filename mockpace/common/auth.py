@@ -3,8 +3,10 @@
 Accepted credentials: ``Authorization: Bearer <token>`` and ``Authorization: Basic
 base64(<anything>:<token>)`` (the Excel and Power BI way; a bare token after ``Basic`` works too).
 ``auth=off`` serves every request as the organization's admin user. On on-prem paths
-(``/api/{collection}/...``) with ``onprem_auth=trust`` a request without credentials, or with an
-``NTLM``/``Negotiate`` header, is the admin user.
+(``/api/{collection}/...``) ``NTLM`` and ``Negotiate`` credentials run the Windows handshake
+(``mockpace.common.ntlm``): the type 3 message names a seeded user, whose API token is the
+password with ``onprem_auth=token``; with ``onprem_auth=trust`` any password passes, an unknown
+name and a request without credentials are the admin user.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlmodel import select
 
+from mockpace.common import ntlm
 from mockpace.common.context import Context, get_context
 from mockpace.common.errors import SevenPaceError
 from mockpace.store import User, db_datetime
@@ -107,12 +110,77 @@ def user_from_row(row: tuple[Any, ...]) -> User:
     return user
 
 
+_WINDOWS_USER_SQL = (
+    f"SELECT {', '.join(_USER_COLUMNS)} FROM users WHERE lower(unique_name) IN (?, ?) "
+    "OR lower(email) = ? OR lower(substr(email, 1, instr(email, '@') - 1)) = ?"
+)
+_USER_TOKENS_SQL = (
+    "SELECT token FROM api_tokens WHERE user_id = ? AND kind != 'refresh' "
+    "AND (expires_at IS NULL OR expires_at > ?) ORDER BY token"
+)
+
+
+def windows_user(context: Context, domain: str, name: str) -> User | None:
+    """The seeded user a Windows name denotes, case-insensitively: ``DOMAIN\\user`` as the
+    unique name, else ``user`` as unique name or e-mail, else as e-mail local part. The first
+    of these that matches exactly one user wins; no match or an ambiguous one is None."""
+    name = name.lower()
+    full = f"{domain}\\{name}".lower() if domain else name
+    rows = context.org.store.fast_rows(_WINDOWS_USER_SQL, (full, name, name, name))
+    users = [user_from_row(tuple(r)) for r in rows]
+    for matches in (
+        lambda u: u.unique_name.lower() == full,
+        lambda u: name in (u.unique_name.lower(), u.email.lower()),
+        lambda u: u.email.lower().partition("@")[0] == name,
+    ):
+        found = [u for u in users if matches(u)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _windows_caller(request: Request, context: Context, scheme: str, credential: str,
+                    trust: bool) -> Caller:
+    connection = (context.org.name, request.scope.get("server"), request.scope.get("client"))
+    try:
+        step = ntlm.accept(scheme, credential, connection)
+    except ntlm.NtlmError as exc:
+        raise unauthorized(f"Windows authentication failed: {exc}.", on_prem=True) from None
+    if isinstance(step, ntlm.ChallengeReply):
+        raise SevenPaceError(
+            "UnauthorizedError", "NTLM challenge: answer it with the authenticate (type 3) "
+            "message on the same connection.", status=401,
+            headers={"WWW-Authenticate": step.header})
+    user = None if step.anonymous else windows_user(context, step.domain, step.user)
+    if trust:
+        return Caller(user or _admin_user(context), None, context)
+    who = f"{step.domain}\\{step.user}" if step.domain else step.user
+    if user is None:
+        raise unauthorized(
+            f"Windows user '{who}' is not a user of this organization (matched by unique name, "
+            "e-mail or e-mail local part).", on_prem=True)
+    if step.server_challenge is None:
+        raise unauthorized("No NTLM challenge is pending on this connection: send the "
+                           "negotiate (type 1) message first, on the same connection.",
+                           on_prem=True)
+    rows = context.org.store.fast_rows(_USER_TOKENS_SQL,
+                                       (user.id, db_datetime(context.now())))
+    token = step.proven_by(r[0] for r in rows)
+    if token is None:
+        raise unauthorized(
+            f"The NTLM response of '{who}' does not match: with onprem_auth=token the "
+            "password is the user's API token (NTLMv2).", on_prem=True)
+    return Caller(user, token, context)
+
+
 def authenticate(request: Request, context: Context) -> Caller:
     if context.settings.auth == "off":
         return Caller(_admin_user(context), None, context)
     scheme, token = token_from_header(request.headers.get("authorization"))
     trust = context.on_prem and context.settings.onprem_auth == "trust"
-    if trust and (scheme is None or scheme in ("ntlm", "negotiate")):
+    if context.on_prem and scheme in ntlm.SCHEMES:
+        return _windows_caller(request, context, scheme or "", token or "", trust)
+    if trust and scheme is None:
         return Caller(_admin_user(context), None, context)
     if scheme is None or token is None:
         raise unauthorized(

@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from mockpace.testing.plugin import LiveServer
 from tests.api.rest.scenario import build_app
 from tests.conftest import default_org
 
@@ -25,3 +26,14 @@ def rest_app(_rest_app: FastAPI) -> FastAPI:
 def client(rest_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(rest_app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[str, FastAPI]]:
+    """A live uvicorn server over the scenario: (base URL, app)."""
+    app = build_app()
+    server = LiveServer(app).start()
+    try:
+        yield server.url, app
+    finally:
+        server.stop()

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from mockpace.testing.plugin import LiveServer
 from tests.api.rest.helpers import V
-from tests.api.rest.scenario import build_app, headers
+from tests.api.rest.scenario import headers
 from tests.conftest import default_org
 
 THREADS = 6
 PER_THREAD = 20
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[str, FastAPI]]:
-    app = build_app()
-    server = LiveServer(app).start()
-    try:
-        yield server.url, app
-    finally:
-        server.stop()
 
 
 def test_concurrent_creates_all_persist(live: tuple[str, FastAPI]) -> None:
