@@ -39,6 +39,8 @@ class OrgSettings(BaseModel):
     rate_limit_per_minute: int = Field(default=0, ge=0)
     rate_limit_per_hour: int = Field(default=0, ge=0)
     journal_size: int = Field(default=1000, ge=0)
+    # bytes of a request body the journal keeps as sent (larger ones are cut, marked)
+    journal_body_limit: int = Field(default=262_144, ge=0, le=67_108_864)
     strict_contract: bool = False
 
     def patched(self, changes: dict[str, Any]) -> OrgSettings:

@@ -17,7 +17,7 @@ from mockpace.common.context import registry_of
 from mockpace.common.errors import SevenPaceError
 from mockpace.common.timefmt import TimeFormatError, parse_datetime
 from mockpace.harness import catalog, harness_of
-from mockpace.harness.journal import public
+from mockpace.harness.journal import render
 from mockpace.orgs import Org
 from mockpace.settings import SettingsError
 
@@ -199,8 +199,7 @@ def list_requests(
     journal = harness_of(request.app).of(org).journal
     entries = journal.select(method=method, path=path, status=_status_filter(status),
                              limit=limit)
-    return Response(orjson.dumps({"requests": [public(e) for e in entries]}),
-                    media_type="application/json")
+    return Response(render(entries), media_type="application/json")
 
 
 @router.get("/requests/count")

@@ -10,18 +10,28 @@ The checks (the README lists them with examples):
   did-you-mean for misspellings);
 - ``deprecated-version``: an api-version the vendor has deprecated;
 - ``no-offset``: a timestamp without ``Z`` or an offset where the user's time zone decides;
-- ``odata-option-case``: an OData system query option not written in lower case (``$Filter``).
+- ``content-type``: a JSON body sent as ``text/plain``, as a form or without a content type;
+- ``odata-option-case``: an OData system query option not written in lower case (``$Filter``);
+- ``unknown-option``: a ``$`` option OData does not define (``$filters``), answered 400 as the
+  real service does;
+- ``odata-property-case``: a property name in ``$filter``/``$select``/``$orderby``/``$expand``
+  written in another case than the model's (noticed by the Reporting surface, through
+  ``mockpace.common.contract``).
+
+Batch items are checked one by one: every item's deviations are reported (``[3].date``). One
+answer carries at most ``MAX_HEADERS`` warning headers; the journal keeps up to
+``MAX_WARNINGS`` warnings per request.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
+from mockpace.common.contract import Diagnostic
 from mockpace.common.timefmt import _ISO, _US
 from mockpace.common.versions import DEPRECATED_VERSIONS
 from mockpace.harness.catalog import (
@@ -32,13 +42,8 @@ from mockpace.harness.catalog import (
     Endpoint,
 )
 
-
-@dataclass(frozen=True)
-class Diagnostic:
-    kind: str
-    name: str  # the parameter or property concerned
-    where: str  # "query" | "body"
-    text: str
+MAX_WARNINGS = 1000  # per request, in the journal
+MAX_HEADERS = 20  # X-Mockpace-Warning headers of one answer
 
 
 def _ascii(text: str) -> str:
@@ -55,7 +60,8 @@ def _no_offset(value: Any) -> bool:
     return bool(_US.match(text))
 
 
-def check(endpoint: Endpoint, query: str, body: bytes, content_type: str) -> list[Diagnostic]:
+def check(endpoint: Endpoint, query: str, body: bytes,
+          content_type: str | None) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     pairs = parse_qsl(query, keep_blank_values=True) if query else []
     if endpoint.surface == "reporting":
@@ -64,9 +70,39 @@ def check(endpoint: Endpoint, query: str, body: bytes, content_type: str) -> lis
         _check_odata(endpoint, pairs, found)
     else:
         _check_query(endpoint, pairs, found)
-        if body and endpoint.body is not None and "json" in content_type.lower():
-            _check_body(endpoint, body, found)
+        if body and endpoint.body is not None:
+            document = _json(body)
+            if document is not _NOT_JSON:
+                _check_content_type(content_type, found)
+                _check_body(endpoint, document, found)
+    if len(found) > MAX_WARNINGS:
+        more = len(found) - MAX_WARNINGS
+        found[MAX_WARNINGS:] = [Diagnostic(
+            "more-warnings", "", found[MAX_WARNINGS].where,
+            f"more-warnings: {more} more contract warnings of this request are not listed")]
     return found
+
+
+_NOT_JSON: Any = object()
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _NOT_JSON  # the route answers the malformed body itself
+
+
+def _check_content_type(content_type: str | None, found: list[Diagnostic]) -> None:
+    """A JSON body needs a JSON media type: ASP.NET picks its body reader by Content-Type."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return
+    sent = f"as '{media}'" if media else "without a Content-Type"
+    found.append(Diagnostic(
+        "content-type", "Content-Type", "header",
+        f"content-type: the JSON body was sent {sent}; the real service reads bodies by "
+        "Content-Type and may not read it as JSON, send 'Content-Type: application/json'"))
 
 
 def _check_query(endpoint: Endpoint, pairs: list[tuple[str, str]],
@@ -137,17 +173,21 @@ def _check_odata(endpoint: Endpoint, pairs: list[tuple[str, str]],
             continue
         if lower in _EXTENSIONS or lower == "api-version":
             continue
+        if lower.startswith("$"):
+            close = difflib.get_close_matches(lower, list(_OPTIONS), n=1, cutoff=0.75)
+            hint = f" (did you mean '{_OPTIONS[close[0]]}'?)" if close else ""
+            found.append(Diagnostic(
+                "unknown-option", name, "query",
+                f"unknown-option: '{name}' is not an OData system query option{hint}; the "
+                "real service answers 400, as mockpace does"))
+            continue
         found.append(Diagnostic(
             "unknown-parameter", name, "query",
             f"unknown-parameter: query parameter '{name}' is not an OData option or a 7pace "
             "Reporting parameter; the real service ignores it"))
 
 
-def _check_body(endpoint: Endpoint, body: bytes, found: list[Diagnostic]) -> None:
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return  # the route answers the malformed body itself
+def _check_body(endpoint: Endpoint, document: Any, found: list[Diagnostic]) -> None:
     assert endpoint.body is not None
     items: list[tuple[str, Any]]
     if endpoint.body_is_array and isinstance(document, list):
@@ -155,10 +195,10 @@ def _check_body(endpoint: Endpoint, body: bytes, found: list[Diagnostic]) -> Non
     else:
         items = [("", document)]
     documented = {p.lower(): p for p in endpoint.body}
-    reported: set[str] = set()
-    for prefix, item in items:
+    for prefix, item in items:  # every item of a batch on its own: "[3].date"
         if not isinstance(item, dict):
             continue
+        reported: set[str] = set()  # one warning per property name of an item
         for key, value in item.items():
             lower = str(key).lower()
             if lower in documented:
@@ -184,4 +224,8 @@ def _check_body(endpoint: Endpoint, body: bytes, found: list[Diagnostic]) -> Non
 
 
 def header_values(diagnostics: list[Diagnostic]) -> list[bytes]:
-    return [_ascii(d.text).encode("latin-1") for d in diagnostics]
+    shown = [_ascii(d.text).encode("latin-1") for d in diagnostics[:MAX_HEADERS]]
+    if len(diagnostics) > MAX_HEADERS:
+        shown.append(f"{len(diagnostics) - MAX_HEADERS} more contract warnings: see "
+                     "GET /_mockpace/requests".encode("latin-1"))
+    return shown

@@ -1,4 +1,11 @@
-"""The request journal: the recent requests to the 7pace routes of one organization."""
+"""The request journal: the recent requests to the 7pace routes of one organization.
+
+A JSON body is kept as JSON (what the client sent, inspectable), bounded twice: in depth
+(``MAX_DEPTH`` levels; deeper values are replaced by a marker) and in size (the setting
+``journal_body_limit``, bytes of the body as sent; a larger body keeps its first items,
+properties and characters up to that size, each cut marked in place). Other bodies are kept as
+text, cut at the same limit. Every mark starts with ``CUT``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,76 @@ import threading
 from collections import deque
 from typing import Any
 
+import orjson
+
 from mockpace.common.auth import token_from_header
 
-BODY_LIMIT = 65_536  # bytes of a request body kept in the journal
+MAX_DEPTH = 32  # nesting levels of a JSON body kept in the journal
+CUT = "\u2026(cut: "  # every mark of a cut starts with it: "…(cut: 3 more items)"
+CUT_KEY = "\u2026"  # the property that marks the properties cut from an object
+
+
+def journal_body(body: bytes, content_type: str, limit: int) -> Any:
+    """The journal's copy of a request body: JSON bounded in depth and size, or text."""
+    if not body:
+        return None
+    if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:  # also nesting beyond orjson's own limit
+            pass
+        else:
+            budget = _Budget(limit if len(body) > limit else None)
+            return _bounded(document, 0, budget)
+    if len(body) <= limit:
+        return body.decode("utf-8", "replace")
+    return body[:limit].decode("utf-8", "ignore") + f"{CUT}{len(body) - limit} more bytes)"
+
+
+class _Budget:
+    """Bytes of JSON text left to keep (None: the body is within the limit, keep it whole)."""
+
+    def __init__(self, left: int | None) -> None:
+        self.left = left
+        self.spent = False  # once something did not fit, nothing more is kept
+
+    def spend(self, size: int) -> bool:
+        """Take ``size`` bytes; False when they do not fit (and from then on)."""
+        if self.left is None:
+            return True
+        if self.spent or size > self.left:
+            self.spent = True
+            return False
+        self.left -= size
+        return True
+
+
+def _bounded(value: Any, depth: int, budget: _Budget) -> Any:
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return f"{CUT}nested deeper than {MAX_DEPTH} levels)"
+    if isinstance(value, list):
+        kept: list[Any] = []
+        for index, item in enumerate(value):
+            if not budget.spend(1):
+                kept.append(f"{CUT}{len(value) - index} more items)")
+                break
+            kept.append(_bounded(item, depth + 1, budget))
+        return kept
+    if isinstance(value, dict):
+        members: dict[str, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            if not budget.spend(len(key) + 4):
+                members[CUT_KEY] = f"{CUT}{len(value) - index} more properties)"
+                break
+            members[key] = _bounded(item, depth + 1, budget)
+        return members
+    if isinstance(value, str):
+        keep = 0 if budget.spent else max((budget.left or 0) - 2, 0)
+        if budget.spend(len(value) + 2):
+            return value
+        return value[:keep] + f"{CUT}{len(value) - keep} more characters)"
+    budget.spend(len(orjson.dumps(value)) if budget.left is not None else 0)
+    return value
 
 
 def mask_token(token: str) -> str:
@@ -80,3 +154,20 @@ class Journal:
 def public(entry: dict[str, Any]) -> dict[str, Any]:
     """The wire form of an entry (internal keys start with ``_``)."""
     return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
+def render(entries: list[dict[str, Any]]) -> bytes:
+    """``{"requests": [...]}`` as JSON. It never fails: an entry that cannot be serialized
+    (a case the bounds above should make impossible) is listed with its body replaced."""
+    try:
+        return orjson.dumps({"requests": [public(e) for e in entries]})
+    except (orjson.JSONEncodeError, RecursionError):
+        pass
+    parts = []
+    for entry in entries:
+        try:
+            parts.append(orjson.dumps(public(entry)))
+        except (orjson.JSONEncodeError, RecursionError):
+            parts.append(orjson.dumps({**public(entry),
+                                       "body": f"{CUT}the body could not be rendered)"}))
+    return b'{"requests":[' + b",".join(parts) + b"]}"

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockpace.common import contract
 from mockpace.common.auth import token_from_header
 from mockpace.common.context import Context
 from mockpace.common.errors import error_response, odata_body, seven_pace_body
@@ -26,7 +27,7 @@ from mockpace.common.timefmt import format_admin
 from mockpace.harness import catalog, diagnostics
 from mockpace.harness.diagnostics import Diagnostic
 from mockpace.harness.faults import FaultRule, default_code
-from mockpace.harness.journal import BODY_LIMIT, mask_authorization
+from mockpace.harness.journal import journal_body, mask_authorization
 from mockpace.harness.state import harness_of
 
 READS_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -75,14 +76,16 @@ class HarnessMiddleware:
         endpoint = catalog.match(method, routed)
         found: list[Diagnostic] = []
         if endpoint is not None:
-            found = diagnostics.check(endpoint, query, body, headers.get("content-type", ""))
-        warning_headers = diagnostics.header_values(found)
+            found = diagnostics.check(endpoint, query, body, headers.get("content-type"))
+        # deviations the routes notice while serving (mockpace.common.contract) join them
+        ledger, ledger_token = contract.open_ledger(settings.strict_contract)
 
         status_box: list[int | None] = [None]
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
+                warning_headers = diagnostics.header_values([*found, *ledger.found])
                 if warning_headers:
                     message["headers"] = [*message.get("headers", []),
                                           *((b"x-mockpace-warning", v) for v in warning_headers)]
@@ -109,9 +112,11 @@ class HarnessMiddleware:
                 return
             await self.app(scope, receive, send_wrapper)
         finally:
+            contract.close_ledger(ledger_token)
             if settings.journal_size > 0:
                 state.journal.append(_entry(method, original, routed, query, headers, body,
-                                            status_box[0], started, found),
+                                            status_box[0], started, [*found, *ledger.found],
+                                            settings.journal_body_limit),
                                      settings.journal_size)
 
 
@@ -214,29 +219,16 @@ def _strict_response(found: list[Diagnostic], endpoint: Any, routed: str) -> Res
         return Response(orjson.dumps({"error": body["error"]}), status_code=400,
                         media_type="application/json; odata.metadata=minimal",
                         headers={"OData-Version": "4.0"})
-    code = "BadRequest" if first.where == "body" else "ApiVersionError"
-    key = "property" if first.where == "body" else "parameter"
+    code = "ApiVersionError" if first.where == "query" else "BadRequest"
+    key = {"query": "parameter", "body": "property"}.get(first.where, first.where)
     payload = seven_pace_body(400, code, description, {key: first.name, "warnings": texts})
     return Response(orjson.dumps(payload), status_code=400,
                     media_type="application/json; charset=utf-8")
 
 
-def _journal_body(body: bytes, content_type: str) -> Any:
-    if not body:
-        return None
-    if len(body) > BODY_LIMIT:
-        return body[:BODY_LIMIT].decode("utf-8", "replace") + "...(truncated)"
-    if "json" in content_type or body[:1] in (b"{", b"["):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass
-    return body.decode("utf-8", "replace")
-
-
 def _entry(method: str, original: str, routed: str, query: str, headers: dict[str, str],
            body: bytes, status: int | None, started: float,
-           found: list[Diagnostic]) -> dict[str, Any]:
+           found: list[Diagnostic], body_limit: int) -> dict[str, Any]:
     shown = dict(headers)
     if "authorization" in shown:
         shown["authorization"] = mask_authorization(shown["authorization"])
@@ -246,7 +238,7 @@ def _entry(method: str, original: str, routed: str, query: str, headers: dict[st
         "path": original,
         "query": unquote(query),
         "headers": shown,
-        "body": _journal_body(body, headers.get("content-type", "")),
+        "body": journal_body(body, headers.get("content-type", ""), body_limit),
         "status": status,
         "durationMs": round((time.perf_counter() - started) * 1000, 2),
         "warnings": [d.text for d in found],

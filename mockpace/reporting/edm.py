@@ -39,6 +39,8 @@ from sqlalchemy import (
     select,
 )
 
+from mockpace.common import contract
+from mockpace.common.errors import ODataError
 from mockpace.common.versions import version_tuple
 from mockpace.store import (
     ActivityType,
@@ -214,6 +216,23 @@ class StructuredType:
             if m.name.lower() == lower and version_ok(version, m.since, m.until):
                 return m
         return None
+
+    def resolve(self, name: str, version: str, option: str) -> Member | None:
+        """``member`` of a name the client wrote in ``option``. A match in another case is
+        accepted (decision) but is a contract deviation, ``odata-property-case``; under
+        ``strict_contract`` it is the 400 a case-sensitive OData service answers."""
+        found = self.member(name, version)
+        if found is None or found.name == name:
+            return found
+        text = (f"odata-property-case: property '{name}' in {option} is '{found.name}' in the "
+                "model; mockpace matches it case-insensitively, a standard (case-sensitive) "
+                "OData service answers 400")
+        if contract.note(contract.Diagnostic("odata-property-case", name, "query", text)):
+            raise ODataError(
+                f"Could not find a property named '{name}' on type '{self.full_name}' "
+                f"(strict_contract is on; the model spells it '{found.name}').", target=option,
+                details=[{"code": "odata-property-case", "message": text, "target": name}])
+        return found
 
     def key_prop(self) -> Prop:
         assert self.key is not None

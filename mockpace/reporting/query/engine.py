@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter, Case, Cast, Label, TypeCoerce
 from sqlalchemy.sql.functions import FunctionElement
 
+from mockpace.common import contract
 from mockpace.common.errors import ODataError
 from mockpace.reporting import edm
 from mockpace.reporting.edm import Complex, Nav, Params, Prop, Ref, Scope, StructuredType
@@ -107,7 +108,7 @@ def build_shape(t: StructuredType, version: str, select_text: str | None,
             if path == ["*"]:
                 select_all = True
                 continue
-            member = t.member(path[0], version)
+            member = t.resolve(path[0], version, sel_opt)
             if member is None:
                 raise ODataError(f"Invalid {sel_opt} at position {pos}: unknown property "
                                  f"'{path[0]}' on {t.name} (API {version}).", target=sel_opt)
@@ -167,7 +168,7 @@ def _complex_shape(t: StructuredType, version: str, paths: list[list[str]] | Non
 
 def _expand_entry(t: StructuredType, version: str, item: ExpandItem, option: str
                   ) -> dict[str, Any]:
-    member = t.member(item.name, version)
+    member = t.resolve(item.name, version, option)
     if member is None or not isinstance(member, Nav):
         what = "unknown" if member is None else "not a navigation"
         raise ODataError(f"Invalid {option} at position {item.position}: '{item.name}' is "
@@ -392,6 +393,8 @@ def compile_orderby(qc: QueryContext, t: StructuredType, ref: Ref, text: str | N
         try:
             member, owner, _ = compiler.resolve(path)
         except ODataError as exc:
+            if exc.details:  # a contract deviation under strict_contract: as it is
+                raise
             raise ODataError(f"Invalid {option} at position {pos}: "
                              f"{exc.message.split(': ', 1)[-1]}", target=option) from None
         if not isinstance(member, Prop):
@@ -564,8 +567,9 @@ def run_collection(conn: Connection, qc: QueryContext, t: StructuredType, option
             if prepared is not None:
                 _CACHE.move_to_end(cache_key)
     if prepared is None:
+        noted = contract.notes()
         prepared = prepare_collection(conn, qc, t, options, extra, default_order)
-        if cache_key is not None:
+        if cache_key is not None and contract.notes() == noted:  # deviations warn each time
             with _CACHE_LOCK:
                 _CACHE[cache_key] = prepared
                 while len(_CACHE) > CACHE_SIZE:

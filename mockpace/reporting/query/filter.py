@@ -418,7 +418,7 @@ class Compiler:
                     raise self.fail(f"'{member.name}' is a collection: use "
                                     f"{member.name}/any(x: ...) or all(...).", member.name)
                 ref, current_type = self._descend(member, ref)
-            found = current_type.member(name, self.version)
+            found = current_type.resolve(name, self.version, self.option)
             if found is None:
                 raise self.fail(f"unknown property '{name}' on {current_type.name} "
                                 f"(API {self.version}).", name)

@@ -46,7 +46,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str]] = [
     ("odata-option-case", "GET", {"url": "/api/odata/v3.2/workItems?$Filter=System_Id eq 1"},
      {"url": "/api/odata/v3.2/workItems?$filter=System_Id eq 1&worklogsFilter=Length gt 0"},
      "'$filter'", "BadQuery"),
-    ("unknown-parameter", "GET", {"url": "/api/odata/v3.2/workItems?$filters=System_Id eq 1"},
+    ("unknown-option", "GET", {"url": "/api/odata/v3.2/workItems?$filters=System_Id eq 1"},
      {"url": "/api/odata/v3.2/workItems?filter=System_Id eq 1"}, "'$filters'", "BadQuery"),
     ("odata-option-case", "POST",
      {"url": "/api/odata/v3.2/workItems/$query", "content": "$Select=System_Id&$top=2"},
