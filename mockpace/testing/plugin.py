@@ -15,6 +15,12 @@ Override ``mockpace_server_settings`` (a session fixture returning ``ServerSetti
 arguments) or set the ini options ``mockpace_fixture`` (a fixture file), ``mockpace_seed``,
 ``mockpace_anchor_date``, ``mockpace_users``, ``mockpace_work_items``, ``mockpace_days`` to
 choose the data.
+
+Contract checks: with the ini option ``mockpace_strict_contract = true``, or the marker
+``@pytest.mark.mockpace_strict_contract`` on a test, a test using ``mockpace`` fails when its
+requests drew contract warnings (the server's ``X-Mockpace-Warning`` diagnostics), and the
+failure lists them; ``@pytest.mark.mockpace_strict_contract(False)`` exempts one test. Without
+it, the warnings still appear in the report of a test that fails for another reason.
 """
 
 from __future__ import annotations
@@ -41,11 +47,59 @@ INI_OPTIONS = {
     "mockpace_days": "days of generated worklogs",
 }
 START_SNAPSHOT = "__pytest_start__"
+STRICT = "mockpace_strict_contract"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, help_text in INI_OPTIONS.items():
         parser.addini(name, help_text, default=None)
+    parser.addini(STRICT, "fail tests whose requests draw mockpace contract warnings",
+                  type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{STRICT}(on=True): fail this test when its requests draw mockpace "
+        "contract warnings (on=False exempts it from the ini option)")
+
+
+def strict_contract(item: pytest.Item) -> bool:
+    """The marker of the test, else the ini option."""
+    marker = item.get_closest_marker(STRICT)
+    if marker is not None:
+        return bool(marker.args[0]) if marker.args else bool(marker.kwargs.get("on", True))
+    return bool(item.config.getini(STRICT))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """After a test that used ``mockpace``: its contract warnings go into the report, and
+    fail the test under ``mockpace_strict_contract``."""
+    try:
+        result = yield
+    except BaseException:
+        _contract_report(item)  # a failing test: the warnings may explain it
+        raise
+    listed = _contract_report(item)
+    if listed and strict_contract(item):
+        pytest.fail(f"mockpace contract warnings (mockpace_strict_contract is on):\n{listed}",
+                    pytrace=False)
+    return result
+
+
+def _contract_report(item: pytest.Item) -> str:
+    """The test's contract warnings as report text (also added as a report section)."""
+    helper = getattr(item, "funcargs", {}).get("mockpace")
+    if not isinstance(helper, Mockpace):
+        return ""
+    try:
+        warnings = helper.contract_warnings()
+    except (httpx.HTTPError, AssertionError):  # the server is gone: nothing to add
+        return ""
+    listed = "\n".join(f"  {w}" for w in warnings)
+    if listed:
+        item.add_report_section("call", "mockpace contract warnings", listed)
+    return listed
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -224,6 +278,19 @@ class Mockpace:
 
     def clear_requests(self) -> None:
         self._ok(self.admin.delete("/requests"))
+
+    def contract_warnings(self) -> list[str]:
+        """The contract warnings drawn since the last reset, oldest first, each as
+        ``METHOD /path: warning`` (every organization's journal)."""
+        found = []
+        for name in self._org_names():
+            entries = self._ok(self.admin.get("/requests", params={"org": name})).json()
+            for entry in reversed(entries["requests"]):
+                found += [f"{entry['method']} {entry['path']}: {w}" for w in entry["warnings"]]
+        return found
+
+    def _org_names(self) -> list[str]:
+        return [str(org.name) for org in self.server.app.state.registry.all()]
 
     # -- approvals ------------------------------------------------------------------------------
     def set_week(self, user_id: str, week_start: str, state: str = "approved",
