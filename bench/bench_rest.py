@@ -65,6 +65,16 @@ def build_database(path: Path, worklogs: int) -> None:
              "Administrator" if i == 0 else "Team", 60 * (i % 3)) for i, u in enumerate(users)])
         insert(store, raw, "api_tokens",
                [(f"token-{i}", u, "personal", stamp) for i, u in enumerate(users)])
+        # the work item the creates reference (REST writes check workItemId)
+        insert(store, raw, "team_projects", [("p1", "Fabrikam", "Agile")])
+        insert(store, raw, "area_paths", [(1, "p1", "Fabrikam", "Fabrikam")])
+        insert(store, raw, "iterations", [(1, "p1", "Sprint 1", "Fabrikam\\Sprint 1")])
+        store.bulk_insert(
+            "work_items", ["id", "project_id", "work_item_type", "state", "title", "area_id",
+                           "iteration_id", "created_date", "changed_date",
+                           "budget_assignment_type", "fields"],
+            [(4711, "p1", "Task", "Active", "Bench task", 1, 1, stamp, stamp, "NoBudget", "{}")],
+            conn=raw)
 
         def rows() -> Any:
             for n in range(worklogs):

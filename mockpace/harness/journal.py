@@ -33,6 +33,8 @@ def journal_body(body: bytes, content_type: str, limit: int) -> Any:
         except orjson.JSONDecodeError:  # also nesting beyond orjson's own limit
             pass
         else:
+            if len(body) <= limit and body.count(b"{") + body.count(b"[") <= MAX_DEPTH:
+                return document  # surely within both bounds: no copy (the common case)
             budget = _Budget(limit if len(body) > limit else None)
             return _bounded(document, 0, budget)
     if len(body) <= limit:

@@ -198,3 +198,20 @@ def test_tokens_still_work_on_prem_and_ntlm_not_on_cloud_paths(base: str) -> Non
     assert response.status_code == 401
     assert "Unsupported authorization scheme 'ntlm'" in response.json()["error"][
         "errorDescription"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/DefaultCollection/odata/v3.2/workLogsOnly?$top=1&$select=PeriodLength",
+    "/api/DefaultCollection/tracking/client/current?api-version=3.2",
+    "/api/DefaultCollection/rest/workLogs/all?api-version=3.2&$count=1",
+])
+def test_every_on_prem_surface_completes_the_handshake(base: str, path: str) -> None:
+    """The on-prem reporting script and the importer: Reporting and Tracking too."""
+    with requests.Session() as session:
+        session.auth = HttpNtlmAuth("7PACE\\eugene", token_of("eugene"))
+        response = session.get(base + path)
+        assert response.status_code == 200, response.text
+        session.auth = HttpNtlmAuth("7PACE\\eugene", "wrong")
+        refused = session.get(base + path)
+        assert refused.status_code == 401
+        assert "NTLM" in refused.headers["WWW-Authenticate"]
