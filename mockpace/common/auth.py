@@ -59,7 +59,8 @@ def token_from_header(value: str | None) -> tuple[str | None, str | None]:
 
 
 def unauthorized(message: str, *, on_prem: bool = False) -> SevenPaceError:
-    challenge = "NTLM, Negotiate" if on_prem else 'Bearer realm="7pace Timetracker"'
+    challenge: str | list[str] = (["NTLM", "Negotiate"] if on_prem
+                                  else 'Bearer realm="7pace Timetracker"')
     return SevenPaceError("UnauthorizedError", message, status=401,
                           headers={"WWW-Authenticate": challenge})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -23,6 +24,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 log = logging.getLogger("mockpace")
+
+# Extra response headers of an error; a list value is one header line per item.
+Headers = Mapping[str, str | list[str]]
 
 STATUS_BY_CODE: dict[str, int] = {
     "ApiVersionError": 400,
@@ -59,7 +63,7 @@ class SevenPaceError(Exception):
         *,
         status: int | None = None,
         fields: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Headers | None = None,
     ) -> None:
         super().__init__(description)
         self.error_code = error_code
@@ -83,7 +87,7 @@ class ODataError(Exception):
         code: str = "BadQuery",
         target: str | None = None,
         details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Headers | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -122,7 +126,7 @@ def is_odata_path(path: str) -> bool:
 
 def error_response(request: Request | None, status: int, code: str, message: str,
                    *, fields: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: Headers | None = None) -> Response:
     """The error body fitting the surface of ``request`` (OData under /odata/, else 7pace)."""
     path = request.url.path if request is not None else ""
     if is_odata_path(path):
@@ -135,21 +139,34 @@ def error_response(request: Request | None, status: int, code: str, message: str
         body = seven_pace_body(status, code, message, fields)
         media = "application/json; charset=utf-8"
         extra = {}
-    return Response(orjson.dumps(body), status_code=status, media_type=media,
-                    headers={**extra, **(headers or {})})
+    return with_headers(Response(orjson.dumps(body), status_code=status, media_type=media),
+                        {**extra, **(headers or {})})
+
+
+def with_headers(response: Response, headers: Headers) -> Response:
+    """``response`` with ``headers``; a list value is sent as one header line per item (the
+    on-prem 401 offers ``WWW-Authenticate: NTLM`` and ``WWW-Authenticate: Negotiate``)."""
+    for name, value in headers.items():
+        if isinstance(value, list):
+            for item in value:
+                response.headers.append(name, item)
+        else:
+            response.headers[name] = value
+    return response
 
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(SevenPaceError)
     async def _seven_pace(_request: Request, exc: SevenPaceError) -> Response:
-        return Response(orjson.dumps(exc.body()), status_code=exc.status,
-                        media_type="application/json; charset=utf-8", headers=exc.headers)
+        return with_headers(Response(orjson.dumps(exc.body()), status_code=exc.status,
+                                     media_type="application/json; charset=utf-8"),
+                            exc.headers)
 
     @app.exception_handler(ODataError)
     async def _odata(_request: Request, exc: ODataError) -> Response:
-        return Response(orjson.dumps(exc.body()), status_code=exc.status,
-                        media_type="application/json; odata.metadata=minimal",
-                        headers={"OData-Version": "4.0", **exc.headers})
+        return with_headers(Response(orjson.dumps(exc.body()), status_code=exc.status,
+                                     media_type="application/json; odata.metadata=minimal"),
+                            {"OData-Version": "4.0", **exc.headers})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
