@@ -117,8 +117,14 @@ class PendingChallenges:
 PENDING = PendingChallenges()
 
 
-def _unwrap(scheme: str, credential: str) -> tuple[bytes, bool]:
-    """(NTLM message, whether it came wrapped in SPNEGO)."""
+_SELECT_NTLM = NegTokenResp(neg_state=NegState.accept_incomplete,
+                           supported_mech=GSSMech.ntlm.value).pack()
+
+
+def _unwrap(scheme: str, credential: str) -> tuple[bytes | None, bool]:
+    """(NTLM message, whether it came wrapped in SPNEGO). The message is None when a SPNEGO
+    client offers NTLM but opened with another mechanism's token (Kerberos first): the answer
+    then selects NTLM, and the client sends its NTLM negotiate message next."""
     try:
         raw = base64.b64decode(credential.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -136,6 +142,8 @@ def _unwrap(scheme: str, credential: str) -> tuple[bytes, bool]:
             raise NtlmError("the SPNEGO token offers no NTLM mechanism (Kerberos is not "
                             "supported by mockpace: offer NTLM)")
         inner = token.mech_token
+        if not (inner and inner.startswith(b"NTLMSSP\x00")):
+            return None, True
     elif isinstance(token, NegTokenResp):
         inner = token.response_token
     else:
@@ -169,6 +177,8 @@ def accept(scheme: str, credential: str, connection: Hashable) -> ChallengeReply
     """One step of the handshake: a type 1 message gets a challenge (remembered for
     ``connection``), a type 3 message is parsed with the challenge it answers."""
     message, wrapped = _unwrap(scheme, credential)
+    if message is None:
+        return ChallengeReply(f"Negotiate {base64.b64encode(_SELECT_NTLM).decode()}")
     kind = int.from_bytes(message[8:12], "little") if len(message) >= 12 else 0
     try:
         if kind == 1:

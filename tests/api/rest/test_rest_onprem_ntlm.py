@@ -215,3 +215,29 @@ def test_every_on_prem_surface_completes_the_handshake(base: str, path: str) -> 
         refused = session.get(base + path)
         assert refused.status_code == 401
         assert "NTLM" in refused.headers["WWW-Authenticate"]
+
+
+def test_spnego_client_that_opens_with_kerberos_is_steered_to_ntlm(base: str) -> None:
+    """A domain client offers Kerberos first (with an optimistic Kerberos token) and NTLM
+    second: the answer selects NTLM, the NTLM messages follow inside NegTokenResp."""
+    from spnego._spnego import NegTokenInit, NegTokenResp, unpack_token
+
+    kerberos, ntlm_oid = "1.2.840.113554.1.2.2", "1.3.6.1.4.1.311.2.2.10"
+    opening = NegTokenInit(mech_types=[kerberos, ntlm_oid], mech_token=b"\x60\x05kerb!").pack()
+    client = context("7PACE\\eugene", token_of("eugene"))
+    with requests.Session() as session:
+        first = send(session, base + ME, "Negotiate", opening)
+        assert first.status_code == 401
+        selected = unpack_token(challenge_of(first))
+        assert (selected.supported_mech, selected.response_token) == (ntlm_oid, None)
+        second = send(session, base + ME, "Negotiate",
+                      NegTokenResp(response_token=client.step()).pack())
+        challenge = unpack_token(challenge_of(second)).response_token
+        third = send(session, base + ME, "Negotiate",
+                     NegTokenResp(response_token=client.step(challenge)).pack())
+        assert third.status_code == 200, third.text
+        assert third.json()["data"]["user"]["id"] == EUGENE
+    only_kerberos = NegTokenInit(mech_types=[kerberos], mech_token=b"\x60\x05kerb!").pack()
+    refused = send(None, base + ME, "Negotiate", only_kerberos)
+    assert refused.status_code == 401
+    assert "offers no NTLM mechanism" in refused.json()["error"]["errorDescription"]
