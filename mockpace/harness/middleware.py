@@ -98,9 +98,11 @@ class HarnessMiddleware:
                 return
             per_minute, per_hour = settings.rate_limit_per_minute, settings.rate_limit_per_hour
             if per_minute or per_hour:
-                _scheme, token = token_from_header(headers.get("authorization"))
-                wait = state.limiter.check(token or "-", clock.now().timestamp(), per_minute,
-                                           per_hour)
+                scheme, token = token_from_header(headers.get("authorization"))
+                # NTLM/Negotiate messages change with every request: they share the bucket
+                # of requests without a token (one key, not one per message)
+                key = token if token and scheme in ("bearer", "basic") else "-"
+                wait = state.limiter.check(key, clock.now().timestamp(), per_minute, per_hour)
                 if wait is not None:
                     response = error_response(
                         Request(scope), 429, "QuoteExceededError", QUOTA_MESSAGE,

@@ -241,3 +241,22 @@ def test_spnego_client_that_opens_with_kerberos_is_steered_to_ntlm(base: str) ->
     refused = send(None, base + ME, "Negotiate", only_kerberos)
     assert refused.status_code == 401
     assert "offers no NTLM mechanism" in refused.json()["error"]["errorDescription"]
+
+
+def test_ntlm_requests_share_the_rate_limit_bucket_of_requests_without_token(
+        base: str, live: tuple[str, FastAPI]) -> None:
+    from mockpace.harness import harness_of
+
+    app = live[1]
+    org = default_org(app)
+    org.update_settings({"rate_limit_per_minute": 3})
+    try:
+        with requests.Session() as session:  # 3 requests: none, type 1, type 3
+            session.auth = HttpNtlmAuth("Domain\\JohnDoe", token_of("john"))
+            assert session.get(base + ME).status_code == 200
+        assert requests.get(base + ME).status_code == 429  # the same bucket, now full
+        bearer = {"Authorization": f"Bearer {token_of('john')}"}
+        assert requests.get(base + ME, headers=bearer).status_code == 200  # its own
+    finally:
+        org.update_settings({"rate_limit_per_minute": 0})
+        harness_of(app).of(org).limiter.clear()
