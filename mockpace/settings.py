@@ -1,4 +1,4 @@
-"""Every setting of mockpace: server settings and the organization settings of 40-admin.md.
+"""Every setting of mockpace: server settings and the organization settings of docs/admin.md.
 
 Each is an environment variable ``MOCKPACE_<NAME>`` and a ``mockpace serve --<name-with-dashes>``
 flag. Organization settings are the defaults each organization starts with; at run time they live
@@ -17,7 +17,7 @@ DEFAULT_PORT = 8765
 
 
 class OrgSettings(BaseModel):
-    """The organization settings of 40-admin.md, with their defaults (names are exact)."""
+    """The organization settings of docs/admin.md, with their defaults (names are exact)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 

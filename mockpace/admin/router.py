@@ -1,4 +1,4 @@
-"""mockpace's own admin plane (/_mockpace): the contract is ../shared/spec/40-admin.md."""
+"""mockpace's own admin plane (/_mockpace): the contract is docs/admin.md."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def not_found(message: str, **fields: Any) -> SevenPaceError:
 
 
 def token_list(org: Org) -> list[dict[str, Any]]:
-    """One entry per user with a personal token, sorted by e-mail (40-admin.md)."""
+    """One entry per user with a personal token, sorted by e-mail (docs/admin.md)."""
     with org.store.read() as session:
         rows = session.exec(
             select(User, ApiToken)

@@ -1,4 +1,4 @@
-"""Authentication and roles: one dependency used by every 7pace surface (00-decisions.md s2).
+"""Authentication and roles: one dependency used by every 7pace surface (docs/emulation.md s2).
 
 Accepted credentials: ``Authorization: Bearer <token>`` and ``Authorization: Basic
 base64(<anything>:<token>)`` (the Excel and Power BI way; a bare token after ``Basic`` works too).

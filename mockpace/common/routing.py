@@ -1,4 +1,4 @@
-"""Path normalization, as the real ASP.NET service matches paths (00-decisions.md section 1).
+"""Path normalization, as the real ASP.NET service matches paths (docs/emulation.md s1).
 
 A pure ASGI middleware, applied before routing:
 - a trailing slash before the query is dropped;

@@ -1,4 +1,4 @@
-"""Time parsing and formatting: the one place that knows 7pace's date forms (00-decisions.md s5).
+"""Time parsing and formatting: the one place that knows 7pace's date forms (docs/emulation.md s5).
 
 - REST renders the owner's local time without an offset (``2026-03-02T09:15:00``); created and
   edited timestamps keep up to 7 fraction digits as .NET does.

@@ -1,4 +1,4 @@
-"""api-version rules (00-decisions.md section 3)."""
+"""api-version rules (docs/emulation.md s3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The documented 7pace contract in one table: every endpoint with its query parameters and body
-properties (10-rest.md, 20-tracking.md, 30-reporting.md). Contract diagnostics check requests
+properties (the 7pace REST, Tracking and Reporting contracts). Contract diagnostics check requests
 against it and the coverage table (``docs/coverage.md``, ``GET /_mockpace/coverage``) lists it.
 """
 

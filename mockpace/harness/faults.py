@@ -1,4 +1,4 @@
-"""Fault rules (40-admin.md "Faults"): select requests by method and path glob, then answer an
+"""Fault rules (docs/admin.md "Faults"): select requests by method and path glob, then answer an
 error status, wait, or drop the connection; limited by a seeded probability and a count."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Per-token quotas like the real service's (10-rest.md 4.8): sliding windows of one minute and
+"""Per-token quotas like the real service's (as documented): sliding windows of one minute and
 one hour, measured on the organization's clock so a test can move past a window with
 ``PUT /_mockpace/clock {"advance": 60}``."""
 

@@ -1,6 +1,6 @@
 """The entity data model of the Reporting API: the one description everything derives from.
 
-Each structured type lists its members in declaration order (30-reporting.md section 4):
+Each structured type lists its members in declaration order (the 7pace Reporting contract):
 
 - ``Prop``: a primitive property: OData name, EDM type, nullability, the versions that have it,
   and ``expr``, the SQL expression producing it from a ``Ref`` (a table alias in a ``Scope``);
@@ -149,7 +149,7 @@ class Prop:
     expr: Callable[[Ref], ColumnElement[Any]]
     since: str | None = None
     until: str | None = None
-    calculated: bool = False  # Tracked*: filter/sort needs worklogsFilter (00-decisions s4)
+    calculated: bool = False  # Tracked*: filter/sort needs worklogsFilter (docs/emulation.md s4)
     custom: bool = False  # CustomXField slots: not usable in worklogsFilter/workItemsFilter
 
     kind = "prop"
@@ -294,7 +294,7 @@ def wl_work_item(r: Ref) -> Ref:
 
 
 def wl_budget_id(r: Ref) -> ColumnElement[Any]:
-    """A worklog's effective budget: its own, else its work item's (30-reporting.md s12)."""
+    """A worklog's effective budget: its own, else its work item's."""
     return func.coalesce(r.c.budget_id, wl_work_item(r).c.effective_budget_id)
 
 
@@ -303,7 +303,7 @@ def wl_budget(r: Ref) -> Ref:
 
 
 def wl_local_date(r: Ref) -> Ref:
-    """The worklog's day in its owner's time zone (00-decisions.md s5), as yyyy-MM-dd text."""
+    """The worklog's day in its owner's time zone (docs/emulation.md s5), as yyyy-MM-dd text."""
     owner = wl_user(r, "user_id")
     day = func.date(r.c.timestamp, func.printf("%+d minutes", owner.c.timezone_offset))
     return Ref(r.scope, f"{r.path}/date", None, {"date": day})
@@ -437,7 +437,7 @@ def _budget_complex(nullable: bool, ref: Callable[[Ref], Ref], *, whole: bool) -
 
 
 # ---------------------------------------------------------------------------------------------
-# The work-item field block (30-reporting.md 4.3.1)
+# The work-item field block (the 7pace Reporting contract)
 # ---------------------------------------------------------------------------------------------
 def _slot(kind: str, n: int) -> Callable[[Ref], ColumnElement[Any]]:
     return lambda r: custom_slot(r, kind, n)

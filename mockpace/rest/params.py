@@ -1,8 +1,8 @@
-"""REST query parameters: the `$` names of 10-rest.md, paging and the worklog filters.
+"""REST query parameters: the `$` names of the 7pace REST contract, paging and the worklog filters.
 
 Names match without regard to case (ASP.NET binding). Only the `$`-prefixed names count unless
 the organization setting ``lenient_params`` is on; then `count`, `_count` (every `$` parameter
-without the `$` or with `_`) and `$top` (as `$count`) are accepted too (00-decisions.md s6).
+without the `$` or with `_`) and `$top` (as `$count`) are accepted too (docs/emulation.md s6).
 A malformed value is ``ApiVersionError`` (400) naming the parameter, the vendor's quirk.
 """
 

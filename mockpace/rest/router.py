@@ -73,7 +73,7 @@ def _list_worklogs(caller: Caller, query: RestQuery, all_users: bool) -> str:
 
 @router.get("/worklogs")
 async def my_worklogs(request: Request) -> Response:
-    """The caller's worklogs, newest first; filters and paging of 10-rest.md 4.6/4.7."""
+    """The caller's worklogs, newest first; filters and paging of the 7pace REST contract"""
     caller, _version, query = await rest_call(request)
     return ok_json(await run_in_threadpool(_list_worklogs, caller, query, False))
 

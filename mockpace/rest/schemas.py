@@ -1,4 +1,4 @@
-"""REST request bodies, read the tolerant way real clients need (00-decisions.md s6):
+"""REST request bodies, read the tolerant way real clients need (docs/emulation.md s6):
 property names without regard to case, unknown properties ignored, numeric strings accepted for
 numbers, `activityType: {"id": ...}` as `activityTypeId`. A body of the wrong shape or a value of
 the wrong type is 400 `BadRequest` naming the property.

@@ -1,5 +1,5 @@
 """REST wire shapes, built straight from rows in the exact key order of the real service
-(10-rest.md section 7). Output we build ourselves is not re-validated (hot paths).
+(the 7pace REST contract). Output we build ourselves is not re-validated (hot paths).
 
 Worklogs are rendered to JSON by the database (``WORKLOG_JSON``): one SELECT per page.
 """
@@ -209,7 +209,7 @@ def _local_date(value: date) -> str:
 
 def approval_json(row: Any, users: dict[str, User], *, expand_display_name: bool
                   ) -> dict[str, Any]:
-    """TimeApproval in the order of 10-rest.md 7.6; times in the week owner's local time."""
+    """TimeApproval in the documented key order; times in the week owner's local time."""
     owner = users[row.user_id]
     offset = owner.timezone_offset
 

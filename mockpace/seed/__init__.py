@@ -1,6 +1,6 @@
 """Data for the emulator: the deterministic generator and fixture files.
 
-- ``generate(store, SeedParams(...))`` builds the default organization (00-decisions.md 9);
+- ``generate(store, SeedParams(...))`` builds the default organization (docs/emulation.md s9);
 - ``load_fixture(store, path_or_dict)`` loads exact data from JSON/YAML, validated first;
 - ``dump_fixture(store)`` writes a store back in the fixture format (round-trips exactly).
 """

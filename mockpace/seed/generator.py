@@ -1,4 +1,4 @@
-"""The deterministic data generator: the default organization of 00-decisions.md section 9.
+"""The deterministic data generator: the default organization of docs/emulation.md s9.
 
 Everything derives from one ``random.Random(seed)`` and the anchor date: faker is seeded from
 it, GUIDs and tokens are drawn from it, every timestamp is computed from the anchor. The same
@@ -44,7 +44,7 @@ from mockpace.store.tables import (
 
 Progress = Callable[[str, int, int], None]
 
-# 10-rest.md 6.6, verbatim: clients hard-code these ids. (id, name, color, position)
+# the 7pace REST contract, verbatim: clients hard-code these ids. (id, name, color, position)
 STANDARD_ACTIVITY_TYPES: tuple[tuple[str, str, str, int], ...] = (
     (NOT_SET_ACTIVITY_TYPE_ID, "[Not Set]", "ffffff", 0),
     ("cee030e2-b8b4-e711-8418-00155d0a6b50", "Deployment", "ec654c", 1),

@@ -1,4 +1,4 @@
-"""Budget inheritance of work items (30-reporting.md 4.9 and 12), computed in SQL.
+"""Budget inheritance of work items (the 7pace Reporting contract), computed in SQL.
 
 A work item's effective budget is, in this order:
 

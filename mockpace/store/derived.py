@@ -5,7 +5,7 @@ transaction. Work items change only through loaders, so reads never walk the tre
 - ``effective_budget_id`` / ``budget_assignment_type``: budget inheritance
   (``mockpace.store.budgets``);
 - ``root_id`` / ``hierarchy_path``: the top of the item's parent chain and the ``/1/2/3/``
-  path from it (00-decisions.md s8 HierarchyPath), read by the Reporting API's
+  path from it (HierarchyPath, docs/emulation.md s8), read by the Reporting API's
   ``HierarchyPath``, ``Root`` and filters on them. An item under a dangling parent counts as a
   root; items on a parent cycle (reached from no root) have neither.
 """

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Reporting-name -> EDM type of the Microsoft.VSTS fields kept as columns (30-reporting.md 4.3.1).
+# Reporting-name -> EDM type of the Microsoft.VSTS fields kept as columns.
 VSTS_FIELDS: dict[str, str] = {
     "Microsoft_VSTS_Build_FoundIn": "Edm.String",
     "Microsoft_VSTS_Build_IntegrationBuild": "Edm.String",
@@ -323,7 +323,7 @@ class Pin(SQLModel, table=True):
 
 
 class Setting(SQLModel, table=True):
-    """Organization settings (40-admin.md) and the clock, kept in the database so that every
+    """Organization settings (docs/admin.md) and the clock, kept in the database so that every
     worker process sees the same values and a reset or snapshot restores them too."""
 
     __tablename__ = "settings"

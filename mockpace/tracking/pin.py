@@ -1,4 +1,4 @@
-"""PIN pairing and the OAuth2 token endpoint (20-tracking.md 3.2, 00-decisions.md s2).
+"""PIN pairing and the OAuth2 token endpoint (the 7pace Tracking contract, docs/emulation.md s2).
 
 Flow: ``POST /api/pin/create`` -> ``{pin, secret}``; the user validates the PIN (the admin plane
 ``POST /_mockpace/pins/{pin}/validate``, or at once for the organization's admin user with
@@ -100,7 +100,7 @@ def pin_status(context: Context, secret: str) -> dict[str, str]:
 
 
 def validate_pin(org: Org, pin_number: str, user_id: Any) -> dict[str, Any]:
-    """What a user typing the PIN into the 7pace Apps page does (40-admin.md)."""
+    """What a user typing the PIN into the 7pace Apps page does (docs/admin.md)."""
     if not isinstance(user_id, str) or not user_id:
         raise SevenPaceError("BadRequest", "The body needs 'userId': the GUID of the user "
                              "who validates the PIN.", fields={"field": "userId"})

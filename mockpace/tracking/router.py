@@ -2,7 +2,7 @@
 
 Thin: parse the path, query and body, call the Tracker (service.py) or pin.py, write the answer.
 Paths arrive lower-cased (common/routing.py), so routes are declared in lower case; both the path
-and the query form of each parameter work (00-decisions.md s7).
+and the query form of each parameter work (docs/emulation.md s7).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Tracking wire shapes (20-tracking.md section 9) and request-body parsing.
+"""Tracking wire shapes (the 7pace Tracking contract) and request-body parsing.
 
 Requests are parsed by hand rather than by pydantic models so that every problem gets the exact
-7pace error body with a message naming the field (00-decisions.md section 4): property names match
+7pace error body with a message naming the field (docs/emulation.md s4): property names match
 case-insensitively, numeric strings count as numbers, unknown properties are ignored (as on REST).
 Responses are plain dicts built from rows in the documented key order; nothing we build ourselves
 is validated again.
@@ -19,10 +19,10 @@ import orjson
 from mockpace.common.errors import SevenPaceError
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
 
-# trackingState values; 2.1 serialized them as integers (20-tracking.md section 5).
+# trackingState values; 2.1 serialized them as integers (the 7pace Tracking contract).
 TRACKING_STATES = ("tracking", "idle", "idleCheck", "activityCheck", "clientInputRequired")
 
-# stoppedTrackType (20-tracking.md section 9.2).
+# stoppedTrackType (the 7pace Tracking contract).
 STOP_TRACKING, STOP_ACTIVITY_CHECK, STOP_PING, STOP_CLIENT_CONDITION = 0, 1, 2, 3
 STOP_MAX_LENGTH, STOP_IDLE, STOP_CONCURRENCY = 4, 5, 6
 
@@ -53,7 +53,7 @@ def bad_body(message: str, **fields: Any) -> SevenPaceError:
 
 def bad_parameter(name: str, message: str) -> SevenPaceError:
     """A malformed path or query parameter: ApiVersionError, the real service's quirk
-    (00-decisions.md section 3), naming the parameter."""
+    (docs/emulation.md s3), naming the parameter."""
     return SevenPaceError("ApiVersionError", message, fields={"parameter": name})
 
 
@@ -195,7 +195,7 @@ def adjust_request(raw: bytes) -> AdjustRequest:
 
 
 def search_id(raw: bytes) -> int:
-    """``1349``, ``"1349"`` or ``{"query": 1349}`` (20-tracking.md section 8.9)."""
+    """``1349``, ``"1349"`` or ``{"query": 1349}`` (the 7pace Tracking contract)."""
     value = parse_json(raw, required=True, what="search")
     if isinstance(value, dict):
         value = object_body(value, "search").get("query")

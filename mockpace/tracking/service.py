@@ -1,4 +1,4 @@
-"""The tracking state machine (20-tracking.md section 10, as decided in 00-decisions.md s7).
+"""The tracking state machine (the 7pace Tracking contract, as decided in docs/emulation.md s7).
 
 One ``tracking_sessions`` row per user holds the running (or last selected) track, so every client
 of a user sees the same track. Every change runs in one ``Store.write()`` transaction (SQLite
@@ -223,7 +223,7 @@ class Tracker:
             return self._model(session, row)
 
     def idle_check(self, option: int) -> dict[str, Any]:
-        """Postpone the next check; only while a check is running (20-tracking.md 8.6)."""
+        """Postpone the next check; only while a check is running (the 7pace Tracking contract)."""
         with self.store.write() as session:
             row = self._load(session)
             self._settle(session, row)
@@ -344,7 +344,7 @@ class Tracker:
 
     def _finish(self, session: Session, row: TrackingSession, end: datetime, kind: int, *,
                 input_required: bool, at: datetime | None = None) -> None:
-        """Stop the running track: write its worklog (00-decisions.md s7) and go idle."""
+        """Stop the running track: write its worklog (docs/emulation.md s7) and go idle."""
         assert row.started_at is not None
         start = as_utc(row.started_at)
         moment = at or self.now
@@ -481,7 +481,7 @@ class Tracker:
 
     def _model(self, session: Session, row: TrackingSession | None, *, expand: bool = True,
                outcome: Outcome | None = None, totals: bool = True) -> dict[str, Any]:
-        """The trackingStateModel (20-tracking.md 9.1)."""
+        """The trackingStateModel (the 7pace Tracking contract)."""
         session.flush()  # the totals below are raw SQL: include this transaction's worklog
         now = self.now
         row = row or TrackingSession(user_id=self.user_id, stopped_track_type=STOP_IDLE, state={})
@@ -563,7 +563,7 @@ class Tracker:
 
     def _work_items_json(self, session: Session, ids: set[int],
                          depth: int) -> dict[int, dict[str, Any]]:
-        """workItem objects (20-tracking.md 9.8) for ``ids`` with ``depth`` levels of parents,
+        """workItem objects for ``ids`` with ``depth`` levels of parents,
         loaded one query per level."""
         rows: dict[int, tuple[Any, ...]] = {}
         wanted = set(ids)

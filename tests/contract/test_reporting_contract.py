@@ -1,4 +1,4 @@
-"""The documented example queries of 30-reporting.md sections 6, 7 and 15 (those that need no
+"""The documented example queries of the 7pace Reporting contract (those that need no
 hierarchy set and no $apply), run against the Reporting test data set: status, rows, shape.
 Dates are moved into the data set's range (2026-09-01 .. 2026-10-30); the query forms are
 verbatim."""

@@ -1,8 +1,8 @@
-"""Contract tests: each verbatim example of 10-rest.md, replayed against the same state.
+"""Contract tests: each verbatim example of the REST contract, replayed against the same state.
 
 The state (tests/api/rest/scenario.py) holds the identities of the examples. A response is
 compared structurally (keys, key order, JSON types, nesting) and by value wherever the value is
-determined by the state. R1's 3.0 captures are "cut down" (10-rest.md section 3): their keys must
+determined by the state. R1's 3.0 captures are "cut down" (the 7pace REST contract): their keys must
 appear in ours in the same order; C1's 3.2 capture must match key for key.
 """
 
@@ -77,7 +77,7 @@ def client(_app: FastAPI) -> Iterator[TestClient]:
 
 
 def test_get_me_matches_r1(client: TestClient) -> None:
-    """10-rest.md 6.1 (R1, on-prem 3.0)."""
+    """the 7pace REST contract (R1, on-prem 3.0)."""
     response = client.get("/api/DefaultCollection/rest/me?api-version=3.0",
                           headers=headers("eugene"))
     assert response.status_code == 200
@@ -92,8 +92,8 @@ def test_get_me_matches_r1(client: TestClient) -> None:
 
 
 def test_get_users_matches_r1(client: TestClient) -> None:
-    """10-rest.md 6.2: both R1 users, each with R1's keys in R1's order (mockpace orders the
-    list by name, 00-decisions.md section 6, so the two are matched by id)."""
+    """The REST contract: both R1 users, each with R1's keys in R1's order (mockpace orders the
+    list by name, docs/emulation.md s6, so the two are matched by id)."""
     response = client.get("/api/rest/users?api-version=3.0", headers=headers("eugene"))
     assert response.status_code == 200
     by_id = {u["id"]: u for u in response.json()["data"]}
@@ -107,7 +107,7 @@ def test_get_users_matches_r1(client: TestClient) -> None:
 
 
 def test_get_activity_types_matches_r1_exactly(client: TestClient) -> None:
-    """10-rest.md 6.6: the standard list, byte for byte (plus C1's custom type last)."""
+    """The 7pace REST contract: the standard list, byte for byte (plus C1's custom type last)."""
     response = client.get("/api/rest/activityTypes?api-version=3.0", headers=headers("john"))
     assert response.status_code == 200
     body = response.json()
@@ -146,7 +146,7 @@ def r1_worklog(*, timestamp: str, work_item_id: int, created: str, is_changed: b
 
 
 def test_get_worklogs_matches_r1(client: TestClient) -> None:
-    """10-rest.md 6.8: R1's real request URL, on-prem path, 3.0; newest first."""
+    """The 7pace REST contract: R1's real request URL, on-prem path, 3.0; newest first."""
     response = client.get(
         "/api/DefaultCollection/rest/workLogs?api-version=3.0&$fromTimestamp=2018-05-01"
         "&$count=10", headers=headers("eugene"))
@@ -171,7 +171,7 @@ C1_USER = {
 
 
 def test_post_worklog_matches_c1(client: TestClient) -> None:
-    """10-rest.md 6.11, C1's real 3.2 request (extra properties ignored) and response. The
+    """The 7pace REST contract, C1's real 3.2 request (extra properties ignored) and response. The
     clock stands at the capture's creation time. The answer echoes the offset `timeStamp` in UTC
     with `Z`, as C1 shows; a later read renders the owner's local time without an offset."""
     response = client.post("/api/rest/workLogs/?api-version=3.2", headers=headers("jordan"),
@@ -228,7 +228,7 @@ R1_CREATED = {
 
 
 def test_post_worklog_with_string_numbers_matches_r1(client: TestClient) -> None:
-    """10-rest.md 6.11, R1's 3.0 create: string values, no timestamp (now), 3.0 flags."""
+    """The 7pace REST contract, R1's 3.0 create: string values, no timestamp (now), 3.0 flags."""
     response = client.post("/api/DefaultCollection/rest/workLogs?api-version=3.0",
                            headers=headers("eugene"),
                            content=b'{"length":"3600","comment":"test created"}')
@@ -237,7 +237,7 @@ def test_post_worklog_with_string_numbers_matches_r1(client: TestClient) -> None
 
 
 def test_patch_worklog_matches_r1(client: TestClient, _app: FastAPI) -> None:
-    """10-rest.md 6.13, R1's 3.0 PATCH with string values: merged, editedTimestamp moves,
+    """The 7pace REST contract, R1's 3.0 PATCH with string values: merged, editedTimestamp moves,
     createdTimestamp and timestamp stay, isChanged stays false."""
     created = client.post("/api/rest/workLogs?api-version=3.0", headers=headers("eugene"),
                           content=b'{"length":"3600","comment":"test created"}').json()["data"]
@@ -255,7 +255,7 @@ def test_patch_worklog_matches_r1(client: TestClient, _app: FastAPI) -> None:
 
 
 def test_delete_worklog_matches_r1(client: TestClient) -> None:
-    """10-rest.md 6.14: 200 with {"data": null}."""
+    """The 7pace REST contract: 200 with {"data": null}."""
     response = client.delete(
         "/api/rest/workLogs/dc54d553-a762-47c3-a68f-80d64bdd2a66?api-version=3.0",
         headers=headers("eugene"))
@@ -264,7 +264,7 @@ def test_delete_worklog_matches_r1(client: TestClient) -> None:
 
 
 def test_docs_creation_body_is_validated(client: TestClient) -> None:
-    """10-rest.md 6.11, the docs' placeholder body verbatim: length 0 is refused first."""
+    """The 7pace REST contract, the docs' placeholder body verbatim: length 0 is refused first."""
     response = client.post("/api/rest/workLogs?api-version=3.2", headers=headers("eugene"), json={
         "timeStamp": "2021-12-17T12:42:03.921Z", "length": 0, "billableLength": 0,
         "workItemId": 0, "comment": "string", "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
@@ -274,7 +274,7 @@ def test_docs_creation_body_is_validated(client: TestClient) -> None:
 
 
 def test_docs_roles_body_assigns_three_roles(client: TestClient) -> None:
-    """10-rest.md 6.5, the docs' body verbatim (by e-mail, role by name)."""
+    """The 7pace REST contract, the docs' body verbatim (by e-mail, role by name)."""
     body = b"""{
     "users":  [
                   {"email":  "email1@email.com", "role":  {"name":  "Team"}},
@@ -294,7 +294,7 @@ def test_docs_roles_body_assigns_three_roles(client: TestClient) -> None:
 
 
 def test_docs_week_submission_body(client: TestClient) -> None:
-    """10-rest.md 6.16: the docs' body shape (a real manager id in place of the placeholder)
+    """The 7pace REST contract: the docs' body shape (a real manager id in place of the placeholder)
     answers {"data": true}; the week then shows in timeApproval/all as submitted."""
     from tests.api.rest.scenario import user_id
 

@@ -53,7 +53,7 @@ NOT_ALLOWED = "This set of parameters is not allowed"
 
 
 def format_datetime(text: Any) -> Any:
-    """Stored ``YYYY-MM-DD HH:MM:SS.ffffff`` -> ``YYYY-MM-DDTHH:MM:SS[.fff]Z`` (00-decisions s5)."""
+    """Stored ``YYYY-MM-DD HH:MM:SS.ffffff`` -> ``YYYY-MM-DDTHH:MM:SS[.fff]Z`` (emulation.md s5)."""
     if text is None:
         return None
     if isinstance(text, datetime):

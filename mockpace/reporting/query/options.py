@@ -1,4 +1,4 @@
-"""Query-option parsing: names with or without `$`, case-insensitive (00-decisions.md s8), and
+"""Query-option parsing: names with or without `$`, case-insensitive (docs/emulation.md s8), and
 the small grammars of `$select`, `$expand`, `$orderby`, `$top`, `$skip`, `$count`.
 
 Every problem is a 400 naming the option, the position and what is wrong."""

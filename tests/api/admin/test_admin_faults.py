@@ -1,4 +1,4 @@
-"""Fault rules (40-admin.md "Faults")."""
+"""Fault rules (docs/admin.md "Faults")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The request journal (40-admin.md "Request journal")."""
+"""The request journal (docs/admin.md "Request journal")."""
 
 from __future__ import annotations
 

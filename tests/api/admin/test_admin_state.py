@@ -1,4 +1,4 @@
-"""Snapshots, export/import, fixtures and seed through the admin plane (40-admin.md "State")."""
+"""Snapshots, export/import, fixtures and seed through the admin plane (docs/admin.md "State")."""
 
 from __future__ import annotations
 

@@ -145,7 +145,7 @@ def build_store(*, worklogs: int = 1500, work_items: int = 60, seed: int = 7) ->
             ))
         by_id = {w.id: w for w in items}
         iter_budget = {i.id: i.budget_id for i in iterations}
-        for w in items:  # the inheritance rules of 30-reporting.md section 12
+        for w in items:  # the inheritance rules of the 7pace Reporting contract
             if direct_budget[w.id]:
                 w.effective_budget_id, w.budget_assignment_type = direct_budget[w.id], \
                     "DirectlyAssigned"

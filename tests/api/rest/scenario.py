@@ -1,4 +1,4 @@
-"""The REST test scenario: the identities of the verbatim examples of 10-rest.md (R1 on-prem
+"""The REST test scenario: the identities of the verbatim examples of the REST contract (R1 on-prem
 3.0, C1 cloud 3.2, the docs' bodies) plus one user per role, in a store built directly.
 
 Built row by row (not through the fixture loader) so these tests pin the REST surface alone.
@@ -31,7 +31,7 @@ from mockpace.store import (
 from mockpace.store.tables import AreaPath, Iteration, TeamProject
 
 NOT_SET_ID = "00000000-0000-0000-0000-000000000000"
-# 10-rest.md 6.6, verbatim ids and colours, plus C1's custom type.
+# the 7pace REST contract, verbatim ids and colours, plus C1's custom type.
 ACTIVITY_TYPES = [
     (NOT_SET_ID, "[Not Set]", "ffffff"),
     ("cee030e2-b8b4-e711-8418-00155d0a6b50", "Deployment", "ec654c"),
@@ -94,7 +94,7 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
-# The two R1 worklogs of 10-rest.md 6.8 (newest first).
+# The two R1 worklogs of the 7pace REST contract (newest first).
 R1_WORKLOGS = [
     dict(id="dc54d553-a762-47c3-a68f-80d64bdd2a66", timestamp=utc(2019, 8, 31, 14, 45),
          work_item_id=8948, created=datetime(2018, 3, 28, 14, 45, 38, 107000, tzinfo=UTC),

@@ -1,4 +1,4 @@
-"""Rights per role per endpoint (00-decisions.md section 2)."""
+"""Rights per role per endpoint (docs/emulation.md s2)."""
 
 from __future__ import annotations
 
