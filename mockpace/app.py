@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -17,7 +16,7 @@ from mockpace.harness import HarnessMiddleware
 from mockpace.orgs import DataSource, Org, Progress, Registry
 from mockpace.reporting.router import router as reporting_router
 from mockpace.rest.router import router as rest_router
-from mockpace.settings import ServerSettings
+from mockpace.settings import ServerSettings, default_db_path
 from mockpace.store import Store
 from mockpace.tracking.pin import admin_router as pin_admin_router
 from mockpace.tracking.router import router as tracking_router
@@ -25,12 +24,6 @@ from mockpace.tracking.router import router as tracking_router
 DESCRIPTION = """A local emulator of the 7pace Timetracker APIs: REST CRUD (`/api/rest`),
 Tracking client (`/api/tracking/client`), Reporting OData (`/api/odata/v3.x`), and mockpace's own
 admin plane (`/_mockpace`, tag `admin`)."""
-
-
-def default_db_path() -> str:
-    from platformdirs import user_data_dir
-
-    return str(Path(user_data_dir("mockpace")) / "mockpace.db")
 
 
 def data_source(settings: ServerSettings) -> DataSource:

@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import mockpace
-from mockpace.settings import ORG_SETTING_NAMES, ServerSettings
+from mockpace.settings import ORG_SETTING_NAMES, ServerSettings, default_db_path
 
 err = Console(stderr=True)
 out = Console(soft_wrap=True)  # long URLs and tokens stay on one line when piped
@@ -59,6 +59,8 @@ def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], C
             help_text = field.description or (
                 f"organization setting (default {field.default!r})" if name in ORG_SETTING_NAMES
                 else f"default {field.default!r}")
+            if name == "db":
+                help_text += f" ({default_db_path()})"
             help_text += f"; env MOCKPACE_{name.upper()}"
             if annotation is bool:
                 option = click.option(f"{flag}/--no-{flag[2:]}", name, default=None,
@@ -83,7 +85,8 @@ def build_settings(given: dict[str, Any]) -> ServerSettings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise CliError(f"invalid value for {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise CliError(f"invalid value for {where}: {message}") from None
 
 
 DATA_FLAGS = ("db", "fixture", "seed", "anchor_date", "users", "work_items", "days", "worklogs")
@@ -108,7 +111,7 @@ def load_org(settings: ServerSettings) -> Any:
     """Seed or load the default organization, with a progress bar; errors are one line."""
     from filelock import FileLock
 
-    from mockpace.app import build_default_org, default_db_path
+    from mockpace.app import build_default_org
     from mockpace.seed import FixtureError
 
     db = settings.db or default_db_path()

@@ -8,12 +8,22 @@ in the organization's database (``/_mockpace/settings`` reads and changes them t
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mockpace.common.dbspec import check_db
+
 DEFAULT_PORT = 8765
+
+
+def default_db_path() -> str:
+    """Where ``--db`` points when not given: ``mockpace.db`` in the user's data folder."""
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("mockpace")) / "mockpace.db")
 
 
 class OrgSettings(BaseModel):
@@ -75,20 +85,36 @@ class ServerSettings(OrgSettings, BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
-    workers: int = Field(default=1, ge=1)
-    db: str = Field(default="", description="SQLite file, ':memory:' or any SQLAlchemy URL")
-    fixture: str | None = None
+    workers: int = Field(default=1, ge=1, description=(
+        "uvicorn worker processes (default 1). Each worker keeps its own request journal, "
+        "fault rules and rate-limit counters: with 2, a fault rule or journal sees about half "
+        "the requests. Use 1 when a test injects faults or counts requests"))
+    db: str = Field(default="", description=(
+        "SQLite database: a file path, ':memory:' (throw-away, in RAM) or sqlite:///path "
+        "(SQLite only); default mockpace.db in the user data folder"))
+    fixture: str | None = Field(default=None, description=(
+        "a JSON or YAML fixture file to load instead of generated data (default: none, "
+        "generate the data)"))
     seed: int = 1
-    anchor_date: date | None = None
+    anchor_date: date | None = Field(default=None, description=(
+        "last day of generated data, YYYY-MM-DD (default: today, UTC)"))
     users: int = Field(default=25, ge=1)
     work_items: int = Field(default=400, ge=1)
     days: int = Field(default=90, ge=1)
-    worklogs: int | None = Field(default=None, ge=0)
-    admin_key: str | None = None
+    worklogs: int | None = Field(default=None, ge=0, description=(
+        "exactly this many generated worklogs (default: derived from users and days)"))
+    admin_key: str | None = Field(default=None, description=(
+        "require the header X-Mockpace-Admin-Key with this value on the admin plane "
+        "(default: none, open)"))
     clock: str | None = Field(
         default=None, description="fixed start instant (ISO 8601), or empty for real time"
     )
     log_level: str = "warning"
+
+    @field_validator("db")
+    @classmethod
+    def _sqlite_only(cls, value: str) -> str:
+        return check_db(value)
 
     def org_settings(self) -> OrgSettings:
         return OrgSettings(**{name: getattr(self, name) for name in ORG_SETTING_NAMES})

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
+from mockpace.common.dbspec import check_db
 from mockpace.store import tables as _tables  # noqa: F401  (registers the tables)
 
 MEMORY = ":memory:"
@@ -54,14 +55,11 @@ def database_url(db: str) -> tuple[str, Path | None, bool]:
     exists): a true in-memory SQLite database is one per connection, which breaks the
     concurrent requests a server must take; a file gives WAL and real locking.
     """
-    if "://" in db:
+    if "://" in check_db(db):
         url = make_url(db)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", MEMORY):
+        if url.database not in (None, "", MEMORY):
             return db, Path(url.database or ""), False
-        if url.get_backend_name() == "sqlite":
-            db = MEMORY
-        else:
-            return db, None, False
+        db = MEMORY
     if db == MEMORY:
         base = "/dev/shm" if Path("/dev/shm").is_dir() else None
         folder = Path(tempfile.mkdtemp(prefix="mockpace-", dir=base))

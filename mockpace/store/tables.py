@@ -1,4 +1,4 @@
-"""The store's tables: one SQLite database (or SQLAlchemy URL) per organization.
+"""The store's tables: one SQLite database per organization.
 
 Conventions every surface relies on:
 - ids of users, worklogs, activity types, budgets, approvals are lower-case hyphenated GUID text;

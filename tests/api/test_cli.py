@@ -122,3 +122,26 @@ def test_serve_answers_health_and_me_with_a_printed_token(tmp_path: Path, worker
     # the admin's token is printed whole on its line, even when stdout is a pipe
     assert any(line.strip().startswith("Admin user") and admin["token"] in line
                for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("url", ["postgresql://user@localhost/mockpace", "mysql://x/y"])
+def test_db_other_than_sqlite_is_refused_in_one_line(url: str) -> None:
+    result = run("seed", "--db", url)
+    assert_one_line_error(result, "db", "not supported", "SQLite only", "sqlite:///path")
+    assert "psycopg" not in result.stderr and "No module" not in result.stderr
+
+
+def test_db_sqlite_url_is_accepted(tmp_path: Path) -> None:
+    db = tmp_path / "via-url.db"
+    result = run("seed", "--db", f"sqlite:///{db}", "--fixture", str(SMALL_FIXTURE))
+    assert result.returncode == 0, result.stderr
+    assert db.exists()
+
+
+def test_help_states_the_real_defaults() -> None:
+    text = " ".join(run("serve", "--help").stdout.split())
+    assert "default None" not in text
+    assert "(default: today, UTC)" in text  # --anchor-date
+    assert "(default: none, generate the data)" in text  # --fixture
+    assert "mockpace.db in the user data folder (" in text  # --db, with the path
+    assert "fault rules and rate-limit counters" in text  # --workers

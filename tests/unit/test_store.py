@@ -40,3 +40,15 @@ def test_every_connection_maps_the_database_file() -> None:
         write_size = conn.execute("PRAGMA mmap_size").fetchone()[0]
     assert pooled_size == read_size == write_size >= 1 << 30  # capped by how SQLite was built
     store.dispose()
+
+
+def test_store_and_settings_refuse_a_database_other_than_sqlite() -> None:
+    import pydantic
+    import pytest
+
+    from mockpace.settings import ServerSettings
+
+    with pytest.raises(ValueError, match="SQLite only"):
+        Store("postgresql://user@localhost/db")
+    with pytest.raises(pydantic.ValidationError, match="not supported"):
+        ServerSettings(db="mssql+pyodbc://x")
