@@ -70,4 +70,9 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` worker processes: settings come from MOCKPACE_* (the
     CLI seeded the database before the workers started, so each worker only reuses it)."""
-    return create_app(ServerSettings())
+    settings = ServerSettings()
+    if settings.request_log:
+        from mockpace.harness import console
+
+        console.enable()
+    return create_app(settings)

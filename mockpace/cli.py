@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 import click
 from pydantic import ValidationError
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -91,7 +92,7 @@ def build_settings(given: dict[str, Any]) -> ServerSettings:
 
 DATA_FLAGS = ("db", "fixture", "seed", "anchor_date", "users", "work_items", "days", "worklogs")
 SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "clock", "log_level",
-               *ORG_SETTING_NAMES)
+               "request_log", *ORG_SETTING_NAMES)
 
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
@@ -125,7 +126,7 @@ def load_org(settings: ServerSettings) -> Any:
                     return build_default_org(settings, progress=report)
             return build_default_org(settings, progress=report)
     except FixtureError as exc:
-        raise CliError(str(exc).replace("\n", "; ")) from None
+        raise CliError(str(exc)) from None  # the summary line, then one line per problem
     except OSError as exc:
         raise CliError(f"cannot use {settings.fixture or db}: {exc.strerror or exc}") from None
     except Exception as exc:  # a database URL that cannot be opened, and the like
@@ -160,6 +161,7 @@ def serve(**given: Any) -> None:
 
     from mockpace.admin.service import token_list
     from mockpace.app import create_app
+    from mockpace.harness import console as request_console
     from mockpace.orgs import Registry
 
     settings = build_settings(given)
@@ -186,12 +188,17 @@ def serve(**given: Any) -> None:
         os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None else str(org.store.path)
         org.store.dispose()
         uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.workers, log_level=settings.log_level)
+                    port=settings.port, workers=settings.workers, log_level=settings.log_level,
+                    access_log=not settings.request_log)
         return
     registry = Registry()
     registry.add(org, default=True)
     app = create_app(settings, registry)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    if settings.request_log:
+        request_console.enable()
+    # With the request log on, uvicorn's own access log (lower-cased routed paths) is off.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=not settings.request_log)
 
 
 def _env_value(value: Any) -> str:
@@ -230,7 +237,10 @@ def tokens(as_json: bool, **given: Any) -> None:
     for entry in entries:
         table.add_row(entry["email"], entry["name"], entry["role"], entry["userId"],
                       entry["token"])
-    out.print(table)
+    # Tokens are what people copy: the table keeps its natural width whatever the terminal's
+    # (a narrow terminal wraps the long lines on screen; nothing is cut or padded away).
+    natural = Measurement.get(out, out.options.update_width(100_000), table).maximum
+    Console(width=natural).print(table)
 
 
 @cli.command()

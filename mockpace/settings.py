@@ -110,6 +110,9 @@ class ServerSettings(OrgSettings, BaseSettings):
         default=None, description="fixed start instant (ISO 8601), or empty for real time"
     )
     log_level: str = "warning"
+    request_log: bool = Field(default=True, description=(
+        "mockpace serve prints one line per request to the 7pace APIs (method, path as sent, "
+        "status, duration, contract warnings); --no-request-log turns it off (default on)"))
 
     @field_validator("db")
     @classmethod

@@ -157,13 +157,44 @@ def export_state(org: OrgDep) -> Response:
     return Response(orjson.dumps(service.export_state(org)), media_type="application/json")
 
 
-@router.post("/import")
-def import_state(org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+FIXTURE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "object"}},
+    "application/yaml": {"schema": {"type": "object"}}}}}
+
+
+async def fixture_document(request: Request) -> Any:
+    """A fixture document sent as JSON, or as YAML with a YAML content type (the format of the
+    files in fixtures/); a body that does not parse is 400 naming the format."""
+    raw = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in YAML_TYPES:
+        import yaml
+
+        try:
+            return yaml.safe_load(raw.decode("utf-8", errors="replace"))
+        except yaml.YAMLError as exc:
+            raise SevenPaceError("BadRequest", "The fixture document is not valid YAML: "
+                                 + " ".join(str(exc).split()), fields={"body": "yaml"}) from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        hint = (" It looks like YAML: send it with Content-Type: application/yaml."
+                if raw.lstrip()[:1] not in (b"{", b"[") else "")
+        raise SevenPaceError("BadRequest", "The fixture document is not valid JSON." + hint,
+                             fields={"body": "json"}) from None
+
+
+FixtureDocument = Annotated[Any, Depends(fixture_document)]
+
+
+@router.post("/import", openapi_extra=FIXTURE_BODY)
+def import_state(org: OrgDep, body: FixtureDocument) -> dict[str, Any]:
     return service.replace_state(org, body, pristine=False)
 
 
-@router.post("/fixtures")
-def load_fixture(org: OrgDep, body: Annotated[Any, Body()]) -> dict[str, Any]:
+@router.post("/fixtures", openapi_extra=FIXTURE_BODY)
+def load_fixture(org: OrgDep, body: FixtureDocument) -> dict[str, Any]:
     return service.replace_state(org, body, pristine=True)
 
 

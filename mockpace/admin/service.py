@@ -125,7 +125,8 @@ def replace_state(org: Org, document: Any, *, pristine: bool) -> dict[str, Any]:
     from mockpace.seed import FixtureError, load_fixture
 
     if not isinstance(document, dict):
-        raise SevenPaceError("DbValidationError", "The fixture document must be a JSON object.",
+        raise SevenPaceError("DbValidationError", "The fixture document must be an object "
+                             "(JSON, or YAML sent as application/yaml).",
                              fields={"errors": [{"entry": "", "problem": "not an object"}]})
     settings, clock = org.state()
     store = org.store

@@ -9,6 +9,7 @@ then the first matching fault rule, then the rate limit, then ``strict_contract`
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ from mockpace.common.auth import token_from_header
 from mockpace.common.context import Context
 from mockpace.common.errors import error_response, odata_body, seven_pace_body
 from mockpace.common.timefmt import format_admin
-from mockpace.harness import catalog, diagnostics
+from mockpace.harness import catalog, console, diagnostics
 from mockpace.harness.diagnostics import Diagnostic
 from mockpace.harness.faults import FaultRule, default_code
 from mockpace.harness.journal import journal_body, mask_authorization
@@ -115,6 +116,10 @@ class HarnessMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             contract.close_ledger(ledger_token)
+            if console.logger.isEnabledFor(logging.INFO):
+                console.log(method, original, query, status_box[0],
+                            (time.perf_counter() - started) * 1000,
+                            [d.text for d in [*found, *ledger.found]])
             if settings.journal_size > 0:
                 state.journal.append(_entry(method, original, routed, query, headers, body,
                                             status_box[0], started, [*found, *ledger.found],

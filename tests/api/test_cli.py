@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -30,6 +32,23 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str)
     assert "Traceback" not in result.stderr
     for word in words:
         assert word in lines[0], lines[0]
+
+
+def start_serve(port: int, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """``mockpace serve`` in a subprocess, once it answers; (process, base URL)."""
+    proc = subprocess.Popen([*MOCKPACE, "serve", "--port", str(port), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(base + "/_mockpace/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.2)
 
 
 def test_version() -> None:
@@ -61,7 +80,16 @@ def test_fixture_with_errors_is_refused_naming_file_and_entry(tmp_path: Path) ->
     bad.write_text(json.dumps({"users": [{"email": "a@x.com"}], "workLogs": [
         {"user": "ghost@x.com", "timestamp": "2026-13-01T00:00:00Z", "length": 60}]}))
     result = run("seed", "--db", str(tmp_path / "x.db"), "--fixture", str(bad))
-    assert_one_line_error(result, "bad.json")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    # the summary, then one problem per line, as fixtures/README.md shows them
+    assert lines[0] == f"mockpace: error: fixture {bad}: 4 problems", result.stderr
+    assert lines[1:] == [
+        f"  {bad}: users[0]: missing required 'name'",
+        f"  {bad}: workLogs[0].user: unknown user 'ghost@x.com'",
+        f"  {bad}: workLogs[0]: a worklog needs a workItem or a comment",
+        f"  {bad}: workLogs[0].timestamp: bad date-time '2026-13-01T00:00:00Z' "
+        "(expected ISO 8601 such as 2026-03-02T09:15:00Z)"]
 
 
 def test_port_in_use_is_one_line_and_status_2() -> None:
@@ -88,25 +116,12 @@ def test_seed_builds_a_file_and_tokens_json_reads_it(tmp_path: Path) -> None:
 def test_serve_answers_health_and_me_with_a_printed_token(tmp_path: Path, workers: int) -> None:
     port = free_port()
     db = tmp_path / "serve.db"
-    proc = subprocess.Popen(
-        [*MOCKPACE, "serve", "--port", str(port), "--db", str(db), "--users", "6",
-         "--work-items", "40", "--days", "10", "--workers", str(workers)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base = start_serve(port, "--db", str(db), "--users", "6", "--work-items", "40",
+                             "--days", "10", "--workers", str(workers))
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(base + "/_mockpace/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.time() < deadline, "server did not start"
-            time.sleep(0.2)
         tokens = httpx.get(base + "/_mockpace/tokens").json()
         admin = next(t for t in tokens if t["role"] == "Administrator")
-        me = httpx.get(base + "/api/rest/me?api-version=3.2",
+        me = httpx.get(base + "/api/rest/Me?api-version=3.2&fields=all",
                        headers={"Authorization": f"Bearer {admin['token']}"})
         assert me.status_code == 200
         assert me.json()["data"]["user"]["email"] == admin["email"]
@@ -119,6 +134,12 @@ def test_serve_answers_health_and_me_with_a_printed_token(tmp_path: Path, worker
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/api/rest" in out
+    # one console line per request: method, path as sent, status, duration, warnings
+    assert re.search(r"^\d\d:\d\d:\d\d GET /api/rest/Me\?api-version=3\.2&fields=all 200 "
+                     r"[\d.]+ms  warnings: unknown-parameter: query parameter 'fields' ", out,
+                     re.M), out
+    assert len(re.findall(r"^\d\d:\d\d:\d\d GET /api/rest/me 200 [\d.]+ms$", out, re.M)) == 6
+    assert " /_mockpace" not in out.split("GET /_mockpace/tokens")[1]  # admin calls: no line
     # the admin's token is printed whole on its line, even when stdout is a pipe
     assert any(line.strip().startswith("Admin user") and admin["token"] in line
                for line in out.splitlines()), out
@@ -145,3 +166,30 @@ def test_help_states_the_real_defaults() -> None:
     assert "(default: none, generate the data)" in text  # --fixture
     assert "mockpace.db in the user data folder (" in text  # --db, with the path
     assert "fault rules and rate-limit counters" in text  # --workers
+
+
+def test_tokens_table_never_cuts_a_token_on_a_narrow_terminal(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    listed = json.loads(run("tokens", "--json", "--db", db, "--users", "6").stdout)
+    narrow = subprocess.run([*MOCKPACE, "tokens", "--db", db, "--users", "6"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "60"})
+    assert narrow.returncode == 0, narrow.stderr
+    rows = [line for line in narrow.stdout.splitlines() if "@" in line]
+    assert len(rows) == 6
+    for entry, row in zip(listed, rows, strict=True):
+        cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+        assert cells == [entry["email"], entry["name"], entry["role"], entry["userId"],
+                         entry["token"]]
+
+
+def test_no_request_log_prints_no_request_lines(tmp_path: Path) -> None:
+    proc, base = start_serve(free_port(), "--db", ":memory:", "--fixture", str(SMALL_FIXTURE),
+                             "--no-request-log")
+    try:
+        assert httpx.get(base + "/api/rest/me?api-version=3.2").status_code == 401
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "All tokens" in out
+    assert "/api/rest/me" not in out.split("All tokens")[1] + err

@@ -171,3 +171,35 @@ def _worklog_key(document: dict[str, Any]) -> str:
         if key.lower() == "worklogs":
             return key
     raise AssertionError(f"no worklogs in the export: {sorted(document)}")
+
+
+def test_fixture_can_be_posted_as_yaml(make_app: Any) -> None:
+    from tests.conftest import SMALL_FIXTURE
+
+    with TestClient(make_app()) as client:
+        response = client.post("/_mockpace/fixtures", content=SMALL_FIXTURE.read_bytes(),
+                               headers={"Content-Type": "application/yaml"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"status": "loaded", "counts": {
+            "users": 3, "workItems": 5, "workLogs": 12}}
+        me = client.get("/api/rest/me?api-version=3.2",
+                        headers=bearer("small-team-token-00000000000000000000000000000000002"))
+        assert me.json()["data"]["user"]["email"] == "tom.team@contoso.com"
+        client.post("/_mockpace/reset")  # the YAML document is now the reset state
+        assert client.get("/_mockpace/health").json()["counts"]["workLogs"] == 12
+
+
+def test_yaml_sent_as_json_says_so(small_client: TestClient) -> None:
+    before = _export(small_client)
+    response = small_client.post("/_mockpace/fixtures", content=b"users:\n  - name: x\n",
+                                 headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["errorDescription"] == (
+        "The fixture document is not valid JSON. It looks like YAML: send it with "
+        "Content-Type: application/yaml.")
+    bad = small_client.post("/_mockpace/import", content=b"users: [unclosed\n",
+                            headers={"Content-Type": "text/yaml"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["errorDescription"].startswith(
+        "The fixture document is not valid YAML: ")
+    assert _export(small_client) == before
