@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import mockpace
 from mockpace.admin.router import router as admin_router
@@ -24,6 +25,9 @@ from mockpace.tracking.router import router as tracking_router
 DESCRIPTION = """A local emulator of the 7pace Timetracker APIs: REST CRUD (`/api/rest`),
 Tracking client (`/api/tracking/client`), Reporting OData (`/api/odata/v3.x`), and mockpace's own
 admin plane (`/_mockpace`, tag `admin`)."""
+
+
+DOCS_ASSETS = "/_mockpace/static/docs"
 
 
 def data_source(settings: ServerSettings) -> DataSource:
@@ -50,8 +54,13 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     if registry is None:
         registry = Registry()
         registry.add(build_default_org(settings), default=True)
-    app = FastAPI(title="mockpace", version=mockpace.__version__, description=DESCRIPTION,
-                  openapi_tags=[{"name": "admin", "description": "mockpace's own admin plane"}])
+    # fastapi-offline: /docs and /redoc load Swagger UI and ReDoc from files shipped in that
+    # package (served under DOCS_ASSETS), not from a CDN, so the docs work offline. No
+    # validator badge (it would call an external host).
+    app = FastAPIOffline(title="mockpace", version=mockpace.__version__, description=DESCRIPTION,
+                         openapi_tags=[{"name": "admin",
+                                        "description": "mockpace's own admin plane"}],
+                         static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None})
     app.state.registry = registry
     app.state.server_settings = settings
     install_handlers(app)

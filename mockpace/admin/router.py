@@ -310,5 +310,11 @@ def admin_openapi(request: Request) -> dict[str, Any]:
 
 @router.get("/docs", include_in_schema=False)
 def admin_docs() -> HTMLResponse:
+    """Swagger UI from the files the app serves itself (no CDN: works offline)."""
+    assets = "/_mockpace/static/docs"  # mockpace.app.DOCS_ASSETS (the app mounts them)
     return get_swagger_ui_html(openapi_url="/_mockpace/openapi.json",
-                               title="mockpace admin plane")
+                               title="mockpace admin plane",
+                               swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{assets}/swagger-ui.css",
+                               swagger_favicon_url=f"{assets}/favicon.png",
+                               swagger_ui_parameters={"validatorUrl": None})
