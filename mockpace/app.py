@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 import mockpace
+from mockpace import apidoc
 from mockpace.admin.router import router as admin_router
 from mockpace.common.clock import Clock
 from mockpace.common.errors import install_handlers
@@ -61,6 +62,7 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
                          openapi_tags=[{"name": "admin",
                                         "description": "mockpace's own admin plane"}],
                          static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None})
+    apidoc.install(app)
     app.state.registry = registry
     app.state.server_settings = settings
     install_handlers(app)

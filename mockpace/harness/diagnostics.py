@@ -47,7 +47,9 @@ MAX_HEADERS = 20  # X-Mockpace-Warning headers of one answer
 
 
 def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii")
+    """Printable ASCII only: a header value cannot carry control characters (a property name
+    with a NUL or a newline made the server drop the response)."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
 
 
 def _no_offset(value: Any) -> bool:

@@ -129,7 +129,7 @@ _ACTIVITY_TYPE = (
 # of the real service, no spaces; checked on every row of the bench data and odd strings), a
 # third cheaper: the user objects (JSON text already) and the booleans are not parsed again by
 # json() on every row.
-WORKLOG_JSON = _object_text([
+_WORKLOG_FIELDS = [
     ("timestamp", _q(format_rest_sql("w.timestamp", _OFFSET))),
     ("length", _q("w.length")),
     ("billableLength", _q("w.billable_length")),
@@ -145,7 +145,9 @@ WORKLOG_JSON = _object_text([
     ("isCanEdit", f"({_CAN})"),
     ("isCanDelete", f"({_CAN})"),
     ("id", _q("w.id")),
-])
+]
+WORKLOG_JSON = _object_text(_WORKLOG_FIELDS)
+WORKLOG_KEYS = tuple(name for name, _ in _WORKLOG_FIELDS)  # the OpenAPI schema's properties
 
 
 _TIMESTAMP_KEY = '{"timestamp":"'
