@@ -14,6 +14,7 @@ from mockpace.common.clock import Clock
 from mockpace.common.errors import install_handlers
 from mockpace.common.routing import NormalizePathMiddleware
 from mockpace.common.timefmt import parse_datetime
+from mockpace.demo.router import router as demo_router
 from mockpace.harness import HarnessMiddleware
 from mockpace.orgs import DataSource, Org, Progress, Registry
 from mockpace.reporting.router import router as reporting_router
@@ -72,6 +73,7 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     app.include_router(reporting_router)
     app.include_router(admin_router)
     app.include_router(pin_admin_router)
+    app.include_router(demo_router)
     app.add_middleware(HarnessMiddleware)  # inside: runs after path normalization
     app.add_middleware(NormalizePathMiddleware)
     logging.getLogger("odata_query").setLevel(logging.ERROR)

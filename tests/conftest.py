@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from mockpace.app import create_app
 from mockpace.orgs import DataSource, Org, Registry
 from mockpace.settings import ServerSettings
 from mockpace.store import Store
+from mockpace.testing.plugin import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_FIXTURE = next(iter(sorted((ROOT / "fixtures").glob("small.*"))),
@@ -97,3 +99,15 @@ def make_app() -> Callable[..., FastAPI]:
         return build_app(source or DataSource(fixture=str(SMALL_FIXTURE)), **settings)
 
     return factory
+
+
+@contextmanager
+def small_live_server() -> Iterator[LiveServer]:
+    """The small fixture on a live server (real HTTP, uvicorn in a thread)."""
+    app = build_app(DataSource(fixture=str(SMALL_FIXTURE)))
+    live = LiveServer(app).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        app.state.registry.default.store.dispose()

@@ -23,9 +23,8 @@ import httpx
 import pytest
 
 from mockpace.harness import catalog
-from mockpace.orgs import DataSource
 from mockpace.testing.plugin import LiveServer
-from tests.conftest import SMALL_FIXTURE, build_app
+from tests.conftest import small_live_server
 
 ADMIN_TOKEN = "small-admin-token-0000000000000000000000000000000001"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -34,13 +33,8 @@ EXAMPLES = int(os.environ.get("MOCKPACE_FUZZ_EXAMPLES", "8"))
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    app = build_app(DataSource(fixture=str(SMALL_FIXTURE)))
-    live = LiveServer(app).start()
-    try:
+    with small_live_server() as live:
         yield live
-    finally:
-        live.stop()
-        app.state.registry.default.store.dispose()
 
 
 @pytest.fixture(scope="module")
