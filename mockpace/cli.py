@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -180,7 +181,7 @@ def serve(**given: Any) -> None:
     out.print(f"  Admin      {base}/_mockpace/health   docs: {base}/docs")
     if admin:
         out.print(f"  Admin user {admin['email']}  token [bold]{admin['token']}[/]")
-    out.print("  All tokens: mockpace tokens, or GET /_mockpace/tokens", highlight=False)
+    out.print(f"  All tokens: {command_name()} tokens, or GET /_mockpace/tokens", highlight=False)
     if settings.workers > 1:
         # Workers build their own app from MOCKPACE_* and reuse the database seeded above.
         os.environ.update({f"MOCKPACE_{k.upper()}": _env_value(v)
@@ -199,6 +200,19 @@ def serve(**given: Any) -> None:
     # With the request log on, uvicorn's own access log (lower-cased routed paths) is off.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 access_log=not settings.request_log)
+
+
+def command_name() -> str:
+    """How to run mockpace again from here: ``.venv/bin/mockpace`` after ``make serve`` (the
+    venv is not on PATH), plain ``mockpace`` when it is on PATH."""
+    program = sys.argv[0]
+    if os.path.basename(program) != "mockpace":
+        return "mockpace"
+    found = shutil.which("mockpace")
+    if found and os.path.realpath(found) == os.path.realpath(program):
+        return "mockpace"
+    relative = os.path.relpath(program)
+    return relative if not relative.startswith("..") else program
 
 
 def _env_value(value: Any) -> str:

@@ -193,3 +193,18 @@ def test_no_request_log_prints_no_request_lines(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=30)
     assert "All tokens" in out
     assert "/api/rest/me" not in out.split("All tokens")[1] + err
+
+
+def test_banner_names_the_command_as_it_can_be_run_from_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockpace import cli
+
+    script = tmp_path / ".venv" / "bin" / "mockpace"
+    script.parent.mkdir(parents=True)
+    script.write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(script), "serve"])
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)  # the venv is not on PATH
+    assert cli.command_name() == ".venv/bin/mockpace"
+    monkeypatch.setattr(cli.shutil, "which", lambda name: str(script))  # activated
+    assert cli.command_name() == "mockpace"
