@@ -266,7 +266,7 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
 def next_link(options: Options, root: str, link_path: str, *, skip: int, top: int | None,
               returned: int, more: bool) -> str | None:
     """The absolute URL of the next page: the options as sent, the remaining `$top` and the
-    next `$skip` (00-decisions.md s8), or None on the last page."""
+    next `$skip` (docs/emulation.md s8), or None on the last page."""
     remaining = None if top is None else top - returned
     if not more or (remaining is not None and remaining <= 0):
         return None

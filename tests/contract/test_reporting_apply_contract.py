@@ -1,4 +1,4 @@
-"""The documented `$apply` examples of 30-reporting.md (sections 5, 6.2, 7, 8, 10.3, 12, 15 and
+"""The documented `$apply` examples of the 7pace Reporting contract (the vendor's examples and
 the real clients' URLs), run against the Reporting test data set; every expected value comes
 from hand-written SQL on the same SQLite file. Dates are moved into the data set's range
 (2026-09-01 .. 2026-10-30); the query forms are verbatim."""
