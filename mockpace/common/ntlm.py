@@ -1,6 +1,6 @@
 """On-prem Windows authentication: the NTLM challenge-response handshake, bare
 (``Authorization: NTLM ...``) or wrapped in SPNEGO (``Authorization: Negotiate ...``), as
-00-decisions.md section 2 describes it.
+docs/emulation.md section 2 describes it.
 
 The message formats (NTLM negotiate/challenge/authenticate, SPNEGO NegTokenInit/NegTokenResp)
 and the NTLM hash functions are pyspnego's. Its ready-made acceptor is not used: it looks

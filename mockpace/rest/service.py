@@ -419,7 +419,7 @@ class WriteScope:
 
     def check_work_item(self, item_id: int | None) -> None:
         """404 ``EntityNotFound`` unless ``item_id`` (``None``: no work item) is a work item of
-        the organization, as the Tracking API checks ``tfsId`` (00-decisions.md s6)."""
+        the organization, as the Tracking API checks ``tfsId`` (docs/emulation.md section 6)."""
         if item_id is None:
             return
         if item_id not in self._items:
@@ -566,7 +566,7 @@ def create_worklog(*, caller: Caller, version: str, body: Any, query: RestQuery,
 
 def _create_echo(rendered: str, item: WorkLogInput) -> str:
     """The create answer echoes a ``timeStamp`` sent with ``Z`` or an offset in UTC with ``Z``
-    (a real 3.2 capture); reads render it in the owner's local time (00-decisions.md s5)."""
+    (a real 3.2 capture); reads render it in the owner's local time (docs/emulation.md s5)."""
     if item.timestamp is None or not has_offset(item.timestamp):
         return rendered
     return with_utc_timestamp(rendered, parse_datetime(item.timestamp))

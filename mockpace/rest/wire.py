@@ -156,7 +156,7 @@ _TIMESTAMP_KEY = '{"timestamp":"'
 def with_utc_timestamp(rendered: str, instant: datetime) -> str:
     """The worklog JSON with its ``timestamp`` as that instant in UTC with ``Z``: how the
     response to ``POST workLogs`` echoes a ``timeStamp`` sent with ``Z`` or an offset (a real
-    3.2 capture, 00-decisions.md s5). ``timestamp`` is the first key of WORKLOG_JSON."""
+    3.2 capture, docs/emulation.md section 5). ``timestamp`` is the first key of WORKLOG_JSON."""
     assert rendered.startswith(_TIMESTAMP_KEY)
     end = rendered.index('"', len(_TIMESTAMP_KEY))
     return f"{_TIMESTAMP_KEY}{format_rest(instant, 0)}Z{rendered[end:]}"

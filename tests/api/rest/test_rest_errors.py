@@ -291,7 +291,7 @@ def test_batch_with_invalid_items_is_rejected_whole(client: TestClient, rest_app
 
 def test_work_item_references_are_checked_on_writes(client: TestClient, rest_app: object) -> None:
     """A workItemId that is no work item of the organization is 404 EntityNotFound on create,
-    batch items and PATCH; 0, null and "" mean "no work item" (00-decisions.md s6)."""
+    batch items and PATCH; 0, null and "" mean "no work item" (docs/emulation.md section 6)."""
     org = default_org(rest_app)  # type: ignore[arg-type]
     h = headers("john")
     before = org.store.counts()["workLogs"]

@@ -1,4 +1,4 @@
-"""On-prem Windows authentication end to end (00-decisions.md s2): stock NTLM clients
+"""On-prem Windows authentication end to end (docs/emulation.md section 2): stock NTLM clients
 (requests_ntlm, pyspnego) against a live server, bare NTLM and SPNEGO ``Negotiate``, with
 ``onprem_auth=token`` (the password is the user's API token) and ``onprem_auth=trust``."""
 
