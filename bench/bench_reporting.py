@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -23,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,10 +49,34 @@ def _gid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def build(path: Path, worklogs: int, work_items: int) -> None:
-    """Bulk-load the data set (executemany of tuples in one transaction)."""
+def tree_parents(rng: random.Random, work_items: int) -> list[int | None]:
+    """Parents of items 1..n in trees 4 to 6 levels deep of ~20 items each: a chain as deep as
+    the tree, the other items hung at random above its bottom level."""
+    parents: list[int | None] = []
+    while len(parents) < work_items:
+        depth, base = rng.choice((4, 5, 6)), len(parents) + 1
+        level: dict[int, int] = {}
+        for k in range(min(20, work_items - len(parents))):
+            wid = base + k
+            if k == 0:
+                parent = None
+            elif k < depth:
+                parent = wid - 1
+            else:
+                parent = rng.choice([i for i in range(base, wid) if level[i] < depth])
+            level[wid] = 1 if parent is None else level[parent] + 1
+            parents.append(parent)
+    return parents
+
+
+def build(path: Path, worklogs: int, work_items: int, *, trees: bool = False) -> None:
+    """Bulk-load the data set (executemany of tuples in one transaction). ``trees``: work
+    items in trees 4 to 6 deep (``tree_parents``) with an Effort value, for the hierarchy
+    benchmark; otherwise random parents, no Effort."""
     if path.exists():
         path.unlink()
+    shape = random.Random(7)  # its own generator: the default data set stays as it was
+    parents = tree_parents(shape, work_items) if trees else None
     store = Store(str(path))
     store.create_schema()
     rng = random.Random(42)
@@ -75,18 +101,23 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
 
         def items() -> Any:
             for n in range(work_items):
-                parent = None if n < work_items // 20 else rng.randrange(0, n) + 1
+                if parents is None:
+                    parent = None if n < work_items // 20 else rng.randrange(0, n) + 1
+                    effort = None
+                else:
+                    parent, effort = parents[n], shape.choice((None, 1.0, 2.0, 3.0, 5.0, 8.0))
                 budget = budgets[n % 20] if n % 10 == 0 else None
                 yield (n + 1, parent, "p1", rng.choice(["Epic", "Feature", "Task", "Bug"]),
                        rng.choice(["New", "Active", "Done"]), f"Work item {n}", 1, 1,
                        db_datetime(START), db_datetime(START), budget, budget,
-                       "DirectlyAssigned" if budget else "NoBudget", "{}")
+                       "DirectlyAssigned" if budget else "NoBudget", "{}", effort)
 
         store.bulk_insert("work_items", ["id", "parent_id", "project_id", "work_item_type",
                                          "state", "title", "area_id", "iteration_id",
                                          "created_date", "changed_date", "budget_id",
                                          "effective_budget_id", "budget_assignment_type",
-                                         "fields"], items(), conn=raw)
+                                         "fields", "microsoft_vsts_scheduling_effort"],
+                          items(), conn=raw)
         span = 365 * 24 * 3600
 
         def logs() -> Any:
@@ -103,11 +134,16 @@ def build(path: Path, worklogs: int, work_items: int) -> None:
     with sqlite3.connect(path) as con:
         con.execute("ANALYZE")
         con.execute("CREATE TABLE IF NOT EXISTS bench_info (k TEXT, v TEXT)")
-        con.execute("INSERT INTO bench_info VALUES ('size', ?)", (f"{worklogs}/{work_items}",))
+        con.execute("INSERT INTO bench_info VALUES ('size', ?)",
+                    (size_key(worklogs, work_items, trees),))
     store.dispose()
 
 
-def ready(path: Path, worklogs: int, work_items: int) -> bool:
+def size_key(worklogs: int, work_items: int, trees: bool) -> str:
+    return f"{worklogs}/{work_items}" + ("/trees" if trees else "")
+
+
+def ready(path: Path, worklogs: int, work_items: int, *, trees: bool = False) -> bool:
     """The file holds the data set of these sizes, in this mockpace's schema."""
     if not path.exists():
         return False
@@ -121,7 +157,7 @@ def ready(path: Path, worklogs: int, work_items: int) -> bool:
             row = con.execute("SELECT v FROM bench_info WHERE k = 'size'").fetchone()
     except sqlite3.Error:
         return False
-    return bool(row and row[0] == f"{worklogs}/{work_items}")
+    return bool(row and row[0] == size_key(worklogs, work_items, trees))
 
 
 def make_app(path: Path) -> FastAPI:
@@ -239,33 +275,41 @@ def floor_c(con: sqlite3.Connection) -> int:
 def arguments(doc: str | None) -> argparse.Namespace:
     """The options every Reporting benchmark takes (sizes of the data set, repetitions)."""
     parser = argparse.ArgumentParser(description=doc)
-    parser.add_argument("--worklogs", type=int, default=1_000_000)
-    parser.add_argument("--work-items", type=int, default=50_000)
+    parser.add_argument("--worklogs", type=int,
+                        default=int(os.environ.get("MOCKPACE_BENCH_WORKLOGS", 1_000_000)))
+    parser.add_argument("--work-items", type=int,
+                        default=int(os.environ.get("MOCKPACE_BENCH_WORK_ITEMS", 50_000)))
     parser.add_argument("--repeat", type=int, default=5)
     return parser.parse_args()
 
 
 def dataset(name: str, args: argparse.Namespace,
-            after: Callable[[Path], None] | None = None) -> Path:
+            after: Callable[[Path], None] | None = None, *, trees: bool = False) -> Path:
     """The benchmark's file under /tmp, built (then ``after`` run on it) unless it already
-    holds the data set of these sizes in this schema."""
+    holds the data set of these sizes in this schema (``trees``: see ``build``)."""
     path = Path(f"/tmp/mockpace-bench-{name}-{args.worklogs}.db")
-    if not ready(path, args.worklogs, args.work_items):
+    if not ready(path, args.worklogs, args.work_items, trees=trees):
         start = time.perf_counter()
-        build(path, args.worklogs, args.work_items)
+        build(path, args.worklogs, args.work_items, trees=trees)
         if after is not None:
             after(path)
         print(f"built {path} in {time.perf_counter() - start:.1f} s")
     return path
 
 
-def main() -> None:
-    args = arguments(__doc__)
-    path = dataset("reporting", args)
+def serve(path: Path) -> tuple[BaseProcess, httpx.Client, sqlite3.Connection]:
+    """mockpace serving ``path`` in a process of its own, a client of that server and a
+    connection for the floors."""
     server, port = servers.start(serve_reporting, str(path))
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                           headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
-    con = sqlite3.connect(path)
+    return server, client, sqlite3.connect(path)
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    path = dataset("reporting", args)
+    server, client, con = serve(path)
     month = f"Timestamp ge {MONTH[0]} and Timestamp lt {MONTH[1]}"
 
     def run_a() -> int:

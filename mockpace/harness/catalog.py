@@ -27,10 +27,10 @@ ODATA_EXTENSIONS = ("worklogsFilter", "workItemsFilter", "workItemFilterApplyTar
 ODATA_SETS = ("workLogsOnly", "workLogsWorkItems", "workItems", "workItemsHierarchy",
               "workItemsHierarchyAllLevels", "budgets", "workLogsOnlyWithDeleted",
               "workLogsWorkItemsWithDeleted")
-# Served by the general OData route but answered 501 until the hierarchy roll-ups are built.
-NOT_BUILT_SETS = {
-    "workItemsHierarchy": ("none", "501: hierarchy roll-ups not built yet"),
-    "workItemsHierarchyAllLevels": ("none", "501: hierarchy roll-ups not built yet"),
+# Status and notes of sets that need more than the default ("full", no note).
+SET_STATUS: dict[str, tuple[str, str]] = {
+    "workItemsHierarchy": ("full", "roots only; subtree roll-ups in SQL"),
+    "workItemsHierarchyAllLevels": ("full", "every level; subtree roll-ups in SQL"),
 }
 
 
@@ -113,8 +113,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("reporting", "GET", f"{OD}", notes="service document"),
     Endpoint("reporting", "GET", f"{OD}/$metadata", notes="EDMX generated from the model"),
     *(Endpoint("reporting", "GET", f"{OD}/{name}", (*ODATA_OPTIONS, *ODATA_EXTENSIONS),
-               status=NOT_BUILT_SETS.get(name, ("full", ""))[0],
-               notes=NOT_BUILT_SETS.get(name, ("", "3.3-beta only" if name.endswith(
+               status=SET_STATUS.get(name, ("full", ""))[0],
+               notes=SET_STATUS.get(name, ("", "3.3-beta only" if name.endswith(
                    "WithDeleted") else ""))[1])
       for name in ODATA_SETS),
     Endpoint("reporting", "GET", f"{OD}/{{set}}({{key}})", (*ODATA_OPTIONS, *ODATA_EXTENSIONS),
@@ -141,7 +141,7 @@ ODATA_FEATURES: tuple[tuple[str, str, str], ...] = (
      "custom aggregation methods", "none", "501 naming the part"),
     ("worklogsFilter / workItemsFilter / workItemFilterApplyTarget", "full", ""),
     ("customFields / prefilter", "full", "customFields: 5 slots per type"),
-    ("rollupFields", "none", "only meaningful on the hierarchy sets, which answer 501"),
+    ("rollupFields", "full", "hierarchy sets: up to 5 numeric fields summed over subtrees"),
     ("$search / $batch", "none", "501 naming the option"),
 )
 

@@ -31,11 +31,13 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    and_,
     case,
     cast,
     func,
     literal,
     null,
+    or_,
     select,
 )
 
@@ -70,6 +72,7 @@ BUDGET_ASSIGNMENT_TYPES = ("NotComputed", "NoBudget", "DirectlyAssigned", "Inher
                            "InheritedFromIteration")
 ENUM_BUDGET = f"{NS_ENUMS}.BudgetAssignmentType"
 CUSTOM_SLOTS = 5
+ROLLUP_SLOTS = 5
 
 
 def version_ok(version: str, since: str | None, until: str | None) -> bool:
@@ -92,6 +95,8 @@ class Params:
     # extra WHERE conditions on the worklogs feeding Tracked* (worklogsFilter, prefilter=Me)
     worklog_conditions: Callable[[Scope, Ref], list[ColumnElement[Any]]] | None = None
     has_worklogs_filter: bool = False
+    # rollupFields: slot N (1-based) -> the Azure DevOps reference name summed in RollupValueN
+    rollup_fields: list[str] = field(default_factory=list)
 
 
 class Scope:
@@ -185,6 +190,7 @@ class Nav:
     since: str | None = None
     until: str | None = None
     nullable: bool = True
+    page_size: int | None = None  # a collection's page size when it differs from bound_set's
 
     kind = "nav"
 
@@ -251,6 +257,8 @@ class EntitySet:
     until: str | None = None
     with_deleted: bool = False
     worklogs: bool = False  # a worklog set: worklogsFilter/workItemsFilter apply as WHERE
+    # rows of the type the set shows (workItemsHierarchy: roots only); keyed access ignores it
+    where: Callable[[Ref], list[ColumnElement[bool]]] | None = None
 
 
 TYPES: dict[str, StructuredType] = {}
@@ -592,26 +600,139 @@ def _descendants_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
     return d.c.anc
 
 
+def tracked_itself_props(*, nullable: bool) -> list[Member]:
+    return [Prop("TrackedItself", "Edm.Int32", nullable, lambda r: tracked(r, billable=False),
+                 calculated=True),
+            Prop("TrackedItselfBillable", "Edm.Int32", nullable,
+                 lambda r: tracked(r, billable=True), calculated=True)]
+
+
+def parent_navs(*, parent_item_nullable: bool) -> list[Member]:
+    """``ParentItem`` (v3.0), ``Parent`` (v3.1+), ``Root`` (v3.2+) of a work-item type."""
+    return [Nav("ParentItem", "ReportingWorkItemParent", False, None, ref=wi_parent,
+                present=_wi_present, until="v3.0", nullable=parent_item_nullable),
+            Nav("Parent", "ReportingWorkItemParent", False, None, ref=wi_parent,
+                present=_wi_present, since="v3.1"),
+            Nav("Root", "ReportingWorkItemParent", False, None, ref=wi_root,
+                present=_wi_present, since="v3.2")]
+
+
 WORK_ITEM_FLAT = register(StructuredType(
     "ReportingWorkItemFlat",
     [
         *work_item_block(head=True, head_nullable=True),
-        Prop("TrackedItself", "Edm.Int32", True, lambda r: tracked(r, billable=False),
-             calculated=True),
-        Prop("TrackedItselfBillable", "Edm.Int32", True, lambda r: tracked(r, billable=True),
-             calculated=True),
-        Nav("ParentItem", "ReportingWorkItemParent", False, None, ref=wi_parent,
-            present=_wi_present, until="v3.0", nullable=False),
-        Nav("Parent", "ReportingWorkItemParent", False, None, ref=wi_parent,
-            present=_wi_present, since="v3.1"),
-        Nav("Root", "ReportingWorkItemParent", False, None, ref=wi_root, present=_wi_present,
-            since="v3.2"),
+        *tracked_itself_props(nullable=True),
+        *parent_navs(parent_item_nullable=False),
         Nav("Children", "ReportingWorkItemFlat", True, "workItems",
             owner=lambda r: r.c.parent_id),
         Nav("DirectWorklogs", "ReportingWorkLog", True, "workLogsOnly",
             owner=lambda r: r.c.work_item_id),
         Nav("AllWorklogs", "ReportingWorkLog", True, "workLogsOnly",
             owner_for_keys=_descendants_owner, since="v3.1"),
+    ],
+    entity=True, key="System_Id", table=WI,
+))
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The hierarchy sets: roll-ups over the subtree kept in the hierarchy_path / root_id columns
+# ---------------------------------------------------------------------------------------------
+def subtree_of(anchor: Any, d: Any) -> list[ColumnElement[bool]]:
+    """Work items ``d`` (columns) in the subtree of the item ``anchor`` (columns), itself
+    included: the same root and a hierarchy_path starting with the anchor's. Paths are digits
+    and '/', so the prefix is the range [path, path || ':'): one range of the (root_id,
+    hierarchy_path) index, no LIKE, no recursion."""
+    path = anchor.hierarchy_path
+    return [d.root_id == anchor.root_id, d.hierarchy_path >= path,
+            d.hierarchy_path < path.concat(":")]
+
+
+def _off_tree(r: Ref) -> ColumnElement[bool]:
+    """Items on a parent cycle have no path (store/derived.py): their subtree is themselves."""
+    return r.c.hierarchy_path.is_(None)
+
+
+def tracked_total(r: Ref, *, billable: bool) -> ColumnElement[Any]:
+    """Seconds of the (filtered) worklogs on the item at ``r`` and on all its descendants: a
+    correlated aggregate walking the subtree's index range, then each item's worklogs."""
+    sub = Scope(WL.alias("sw"), r.scope.params)
+    wl = sub.root()
+    # the key of wl_work_item's join: a worklogsFilter on WorkItem/... reuses this alias
+    item = wl.join("work_item", _alias(WI)(lambda w: w.c.id == wl.c.work_item_id), inner=True)
+    value = billable_seconds(wl) if billable else wl.c.length
+    conditions = [*subtree_of(r.c, item.c), wl.c.is_deleted == 0]
+    if r.scope.params.worklog_conditions is not None:
+        conditions += r.scope.params.worklog_conditions(sub, wl)
+    total = select(func.coalesce(func.sum(value), 0)).select_from(sub.from_clause()) \
+        .where(*conditions).scalar_subquery()
+    return cast(case((_off_tree(r), tracked(r, billable=billable)), else_=total), Integer)
+
+
+def has_children(r: Ref) -> ColumnElement[Any]:
+    child = WI.alias("hc")
+    return select(literal(1)).where(child.c.parent_id == r.c.id).exists()
+
+
+def rollup_value(r: Ref, slot: int) -> ColumnElement[Any]:
+    """RollupValueN: the N-th ``rollupFields`` field summed over the item and its descendants
+    (null when none of them has a value, or without an N-th field)."""
+    fields = r.scope.params.rollup_fields
+    if slot > len(fields):
+        return null()
+    name = fields[slot - 1]
+    d = Scope(WI.alias("rd"), r.scope.params).root()
+
+    def value(ref: Ref) -> ColumnElement[Any]:
+        column = field_column(ref, name)
+        return column if column is not None else func.json_extract(ref.c.fields, f'$."{name}"')
+
+    total = select(func.sum(value(d))).select_from(d.t).where(*subtree_of(r.c, d.c)) \
+        .scalar_subquery()
+    return case((_off_tree(r), value(r)), else_=total)
+
+
+def _rollup(slot: int) -> Callable[[Ref], ColumnElement[Any]]:
+    return lambda r: rollup_value(r, slot)
+
+
+def _subtree_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
+    """AllWorklogs of hierarchy items: pair the worklogs at ``r`` with the items of ``keys``
+    whose subtree holds the worklog's work item."""
+    item = wl_work_item(r)
+
+    def make() -> tuple[FromClause, ColumnElement[bool]]:
+        anchor = WI.alias("sub_anchor")
+        return anchor, and_(anchor.c.id.in_(keys), or_(anchor.c.id == item.c.id,
+                                                         and_(*subtree_of(anchor.c, item.c))))
+
+    return r.join("subtree_anchor", make, inner=True).c.id
+
+
+def _roots_only(r: Ref) -> list[ColumnElement[bool]]:
+    """workItemsHierarchy: items at the top of their tree (no parent, or a dangling one)."""
+    return [r.c.root_id == r.c.id]
+
+
+WORK_ITEM_HIERARCHY = register(StructuredType(
+    "ReportingWorkItemHierarchy",
+    [
+        *work_item_block(head=True, head_nullable=False),
+        *tracked_itself_props(nullable=False),
+        Prop("TrackedTotal", "Edm.Int32", False, lambda r: tracked_total(r, billable=False),
+             calculated=True),
+        Prop("TrackedTotalBillable", "Edm.Int32", False,
+             lambda r: tracked_total(r, billable=True), calculated=True),
+        Prop("HasChildren", "Edm.Boolean", False, has_children),
+        *[Prop(f"RollupValue{n}", "Edm.Double", True, _rollup(n))
+          for n in range(1, ROLLUP_SLOTS + 1)],
+        *parent_navs(parent_item_nullable=True),
+        Nav("Children", "ReportingWorkItemHierarchy", True, None,
+            owner=lambda r: r.c.parent_id, page_size=100),
+        Nav("DirectWorklogs", "ReportingWorkLog", True, "workLogsOnly",
+            owner=lambda r: r.c.work_item_id),
+        Nav("AllWorklogs", "ReportingWorkLog", True, "workLogsOnly",
+            owner_for_keys=_subtree_owner),
     ],
     entity=True, key="System_Id", table=WI,
 ))
@@ -652,14 +773,16 @@ ENTITY_SETS: list[EntitySet] = [
     EntitySet("workLogsOnly", "ReportingWorkLog", 1000, worklogs=True),
     EntitySet("budgets", "ReportingBudgetExtended", 1000),
     EntitySet("workLogsWorkItems", "ReportingWorkLogWorkItem", 1000, worklogs=True),
+    EntitySet("workItemsHierarchy", "ReportingWorkItemHierarchy", 100, where=_roots_only),
+    EntitySet("workItemsHierarchyAllLevels", "ReportingWorkItemHierarchy", 100),
     EntitySet("workItems", "ReportingWorkItemFlat", 100),
     EntitySet("workLogsOnlyWithDeleted", "ReportingWorkLogWithDeleted", 1000,
               since="v3.3-beta", with_deleted=True, worklogs=True),
     EntitySet("workLogsWorkItemsWithDeleted", "ReportingWorkLogWorkItemWithDeleted", 1000,
               since="v3.3-beta", with_deleted=True, worklogs=True),
 ]
-# Sets of the vendor model that the next issue builds (hierarchy roll-ups): 501 until then.
-PLANNED_SETS = ("workItemsHierarchy", "workItemsHierarchyAllLevels")
+# Sets of the vendor model not built yet: 501 naming the set (none left).
+PLANNED_SETS: tuple[str, ...] = ()
 
 
 def entity_sets(version: str) -> list[EntitySet]:

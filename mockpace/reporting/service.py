@@ -27,6 +27,7 @@ from mockpace.reporting.query.options import Options, parse_bool, parse_int, par
 JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true"
 BASE_HEADERS = {"OData-Version": "4.0"}
 MAX_CUSTOM_FIELDS = 5
+_FIELD_NAME = re.compile(r"[A-Za-z_][\w.]*")
 _PATH = re.compile(
     r"^(?P<set>[A-Za-z_]\w*)(?:\((?P<key>[^()]*)\))?(?:/(?P<nav>[A-Za-z_]\w*))?"
     r"(?:/(?P<tail>\$\w+))?$")
@@ -111,12 +112,16 @@ def _handle(caller: Caller, version: str, root: str, rest: str, query_strings: l
             if nav_name is not None:
                 raise ODataError(f"'{nav_name}' needs a key: {entity_set.name}(key)/{nav_name}.",
                                  status=404, code="NotFound")
+            qc.params.rollup_fields = rollup_fields(conn, set_type, options.get("rollupfields"))
             return collection(conn, qc, set_type, options, root=root, link_path=link_path,
                               context=f"{entity_set.name}", page_size=entity_set.page_size,
-                              prefer=prefer, extra=None, count_only=tail == "$count")
+                              prefer=prefer, extra=entity_set.where,
+                              count_only=tail == "$count",
+                              extra_key=None if entity_set.where is None else entity_set.name)
         key = parse_key(set_type, key_text)
         if nav_name is None:
             qc.seven_pace = None
+            qc.params.rollup_fields = rollup_fields(conn, set_type, options.get("rollupfields"))
             row = engine.run_single(conn, qc, set_type, options, key)
             if row is None:
                 raise ODataError(f"No entity in '{entity_set.name}' has the key {key_text}.",
@@ -131,9 +136,12 @@ def _handle(caller: Caller, version: str, root: str, rest: str, query_strings: l
             raise ODataError(f"No entity in '{entity_set.name}' has the key {key_text}.",
                              status=404, code="NotFound")
         target = edm.TYPES[nav.target]
+        qc.params.rollup_fields = rollup_fields(conn, target, options.get("rollupfields"))
         if nav.collection:
             bound = edm.find_set(nav.bound_set or "", version)
-            page_size = bound.page_size if bound else 1000
+            page_size = nav.page_size or (bound.page_size if bound else 1000)
+            # a contained collection (hierarchy Children) is described by its path
+            context = nav.bound_set or f"{entity_set.name}({key_text})/{nav.name}"
 
             def owned(ref: Ref) -> list[Any]:
                 if nav.owner is not None:
@@ -143,7 +151,7 @@ def _handle(caller: Caller, version: str, root: str, rest: str, query_strings: l
                 return []
 
             return collection(conn, qc, target, options, root=root, link_path=link_path,
-                              context=nav.bound_set or nav.name, page_size=page_size,
+                              context=context, page_size=page_size,
                               prefer=prefer, extra=owned, count_only=tail == "$count",
                               extra_key=(set_type.name, nav.name, key))
         target_key = _single_nav_key(conn, qc, set_type, nav, key)
@@ -374,7 +382,7 @@ def seven_pace_conditions(qc: engine.QueryContext, options: Options, caller: Cal
                 out.append(ref.c.work_item_id.in_(
                     select(item.c.id).select_from(sub.from_clause()).where(condition)))
             return out
-        if t is edm.WORK_ITEM_FLAT and wi_tree is not None:
+        if t in (edm.WORK_ITEM_FLAT, edm.WORK_ITEM_HIERARCHY) and wi_tree is not None:
             return [item_condition(ref)]
         return []
 
@@ -391,16 +399,49 @@ def custom_fields(conn: Any, value: str | None) -> list[tuple[str, str | None]]:
                          "are allowed (slots 1 to 5).", target="customFields")
     result: list[tuple[str, str | None]] = []
     for name in names:
-        if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+        if not _FIELD_NAME.fullmatch(name):
             raise ODataError(f"customFields: '{name}' is not a field reference name such as "
                              "Custom.Finance or System.Tags.", target="customFields")
         kind = edm.field_kind(name)
         if kind is None:
-            path = f'$."{name}"'
-            found = conn.execute(text(
-                "SELECT json_type(fields, :p) FROM work_items WHERE json_type(fields, :p) "
-                "IS NOT NULL AND json_type(fields, :p) != 'null' LIMIT 1"), {"p": path}).scalar()
-            kind = {"text": "String", "integer": "Numeric", "real": "Numeric", "true": "Boolean",
-                    "false": "Boolean"}.get(found or "", "String" if found else None)
+            kind = _json_field_kind(conn, name)
         result.append((name, kind))
     return result
+
+
+def _json_field_kind(conn: Any, name: str) -> str | None:
+    """Kind of a field kept in the work items' JSON: that of its first non-null value; None
+    when no work item has it."""
+    path = f'$."{name}"'
+    found = conn.execute(text(
+        "SELECT json_type(fields, :p) FROM work_items WHERE json_type(fields, :p) "
+        "IS NOT NULL AND json_type(fields, :p) != 'null' LIMIT 1"), {"p": path}).scalar()
+    return {"text": "String", "integer": "Numeric", "real": "Numeric", "true": "Boolean",
+            "false": "Boolean"}.get(found or "", "String" if found else None)
+
+
+def rollup_fields(conn: Any, t: StructuredType, value: str | None) -> list[str]:
+    """rollupFields on the hierarchy type (ignored elsewhere): up to 5 numeric Azure DevOps
+    fields, dotted reference names, spaces after commas allowed; every problem is a 400
+    naming the field."""
+    if t is not edm.WORK_ITEM_HIERARCHY or not value or not value.strip():
+        return []
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if len(names) > edm.ROLLUP_SLOTS:
+        raise ODataError(f"rollupFields lists {len(names)} fields; at most {edm.ROLLUP_SLOTS} "
+                         f"are allowed (RollupValue1 to RollupValue{edm.ROLLUP_SLOTS}): "
+                         f"'{names[edm.ROLLUP_SLOTS]}' is one too many.", target="rollupFields")
+    for name in names:
+        if not _FIELD_NAME.fullmatch(name) or len(name) > 256:
+            raise ODataError(f"rollupFields: '{name[:100]}' is not a field reference name such "
+                             "as Microsoft.VSTS.Scheduling.Effort.", target="rollupFields")
+        kind = edm.field_kind(name)
+        if kind is None:
+            kind = _json_field_kind(conn, name)
+            if kind is None:
+                raise ODataError(f"rollupFields: the field '{name}' is unknown (no work item "
+                                 "has it).", target="rollupFields")
+        if kind != "Numeric":
+            raise ODataError(f"rollupFields: the field '{name}' is not numeric ({kind}); only "
+                             "numeric fields can be rolled up.", target="rollupFields")
+    return names

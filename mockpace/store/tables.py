@@ -173,7 +173,11 @@ class Budget(SQLModel, table=True):
 
 class WorkItem(SQLModel, table=True):
     __tablename__ = "work_items"
-    __table_args__ = (Index("ix_work_items_project_type", "project_id", "work_item_type"),)
+    __table_args__ = (
+        Index("ix_work_items_project_type", "project_id", "work_item_type"),
+        # a subtree is one range of it: same root, path prefix (Reporting roll-ups)
+        Index("ix_work_items_root_path", "root_id", "hierarchy_path"),
+    )
     id: int = Field(primary_key=True)
     parent_id: int | None = Field(default=None, index=True)  # no FK: ADO caches can dangle
     project_id: str = Field(foreign_key="team_projects.id", index=True)
@@ -196,7 +200,7 @@ class WorkItem(SQLModel, table=True):
     effective_budget_id: str | None = Field(default=None, index=True)
     budget_assignment_type: str = "NoBudget"
     # The item's place in the work-item tree, by ``mockpace.store.derived.recompute``.
-    root_id: int | None = Field(default=None, index=True)
+    root_id: int | None = None
     hierarchy_path: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
