@@ -15,10 +15,11 @@ serializer all walk these objects; nothing else names a column. Joins are lazy: 
 its ``Scope`` for a join the first time a property needs it, so ``$select=Id,Timestamp`` on
 ``workLogsOnly`` reads one table.
 
-Extension points for the hierarchy issue: add entity types with ``tracked_total``-style ``Prop``s
-built on the work items' ``root_id`` / ``hierarchy_path`` columns (kept by
-``mockpace.store.derived``), register their sets in ``ENTITY_SETS`` (``base_where`` restricts
-to roots), and put their names out of ``PLANNED_SETS``.
+The hierarchy sets' roll-ups (``TrackedTotal``, ``RollupValueN``...) are ``Prop``s like any
+other: correlated aggregates over the subtree that the work items' ``root_id`` /
+``hierarchy_path`` columns (kept by ``mockpace.store.derived``) turn into one index range
+(``subtree_of``). Calculated fields (``Prop.calculated``) need a worklogsFilter to be filtered
+or sorted on.
 """
 
 from __future__ import annotations

@@ -364,6 +364,21 @@ def test_filter_and_order_on_tracked_fields_with_worklogs_filter(client: TestCli
         [p for p in want_rolled if p[1] is not None and p[1] >= 20]
 
 
+
+def test_expanded_children_carry_totals_and_keep_the_rule(client: TestClient,
+                                                          world: World) -> None:
+    expand = "Children($select=System_Id,TrackedTotal;$filter=TrackedTotal gt 0)"
+    message = odata_400(client, f"{V}/workItemsHierarchy", **{"$expand": expand})
+    assert "'TrackedTotal'" in message and "worklogsFilter" in message
+    rows = every_row(client, f"{V}/workItemsHierarchy", **{
+        "$select": "System_Id", "$expand": expand, "worklogsFilter": QUARTER_FILTER})
+    for row in rows:
+        want = [expected(world, c, in_quarter) for c in world.children(row["System_Id"])]
+        assert row["Children"] == [{"System_Id": w["System_Id"],
+                                    "TrackedTotal": w["TrackedTotal"]}
+                                   for w in want if w["TrackedTotal"] > 0]
+    assert any(row["Children"] for row in rows)
+
 # -- documented errors ---------------------------------------------------------------------------
 def odata_400(client: TestClient, path: str, **params: str) -> str:
     response = client.get(path, params=params)
