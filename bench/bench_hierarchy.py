@@ -11,7 +11,10 @@ file (hand-written SQL + json.dumps of the same rows):
       worklogsFilter;
   (b) workItemsHierarchyAllLevels first page filtered to one work-item type (workItemsFilter),
       with TrackedItself, TrackedTotal and HasChildren;
-  (d) workItemsHierarchy first page with rollupFields (two fields).
+  (d) workItemsHierarchy first page with rollupFields (two fields);
+  (e) budgets with Tracked and Billed (every budget's worklogs by inheritance);
+  (ref) a one-row request (workItems?$top=1&$select=System_Id): the fixed cost of any request
+      (HTTP, auth, routing, envelope), against SELECT of one id + json.dumps.
 """
 
 from __future__ import annotations
@@ -67,6 +70,18 @@ def floor_d(con: sqlite3.Connection) -> int:
     return _dump(["System_Id", "System_Title", "RollupValue1", "RollupValue2"], rows)
 
 
+def floor_e(con: sqlite3.Connection) -> int:
+    """Every budget's sums in one grouped pass over the worklogs."""
+    rows = con.execute(
+        "SELECT b.id, b.name, b.planned, coalesce(s.t, 0), coalesce(s.b, 0), b.comment, "
+        "b.closed, b.closed_date, b.created_date FROM budgets b LEFT JOIN (SELECT "
+        f"coalesce(w.budget_id, i.effective_budget_id) AS id, sum(w.length) AS t, sum({BILLABLE}) "
+        "AS b FROM worklogs w LEFT JOIN work_items i ON i.id = w.work_item_id WHERE "
+        "w.is_deleted = 0 GROUP BY 1) s ON s.id = b.id ORDER BY b.id").fetchall()
+    return _dump(["Id", "BudgetName", "Planned", "Tracked", "Billed", "Comment", "Closed",
+                  "ClosedDate", "CreatedDate"], [(*r[:6], bool(r[6]), *r[7:]) for r in rows])
+
+
 def main() -> None:
     args = arguments(__doc__)
     path = dataset("hierarchy", args, trees=True)
@@ -88,6 +103,16 @@ def main() -> None:
             "$select": "System_Id,System_Title,TrackedItself,TrackedTotal,HasChildren",
             "workItemsFilter": "System_WorkItemType eq 'Bug'"})
 
+    def run_ref() -> int:
+        return page("workItems", {"$top": "1", "$select": "System_Id"})
+
+    def floor_ref() -> int:
+        return _dump(["System_Id"], con.execute("SELECT id FROM work_items ORDER BY id "
+                                                "LIMIT 1").fetchall())
+
+    def run_e() -> int:
+        return page("budgets", {})
+
     def run_d() -> int:
         return page("workItemsHierarchy", {
             "$select": "System_Id,System_Title,RollupValue1,RollupValue2",
@@ -101,6 +126,8 @@ def main() -> None:
         ("(a) workItemsHierarchy TrackedTotal(+Billable), 1/4", run_a, lambda: floor_a(con)),
         ("(b) workItemsHierarchyAllLevels one type", run_b, lambda: floor_b(con)),
         ("(d) workItemsHierarchy rollupFields (2 fields)", run_d, lambda: floor_d(con)),
+        ("(e) budgets, Tracked and Billed", run_e, lambda: floor_e(con)),
+        ("(ref) one-row request, the fixed cost", run_ref, floor_ref),
     ):
         mine, base = timed(fn, args.repeat), timed(floor, args.repeat)
         assert mine.rows == base.rows, (name, mine.rows, base.rows)

@@ -38,6 +38,7 @@ from mockpace.common.clock import Clock
 from mockpace.orgs import Org, Registry
 from mockpace.settings import OrgSettings, ServerSettings
 from mockpace.store import Store, db_datetime, derived
+from mockpace.store.engine import MMAP_BYTES
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
 
 START = datetime(2025, 11, 1, tzinfo=UTC)
@@ -303,7 +304,10 @@ def serve(path: Path) -> tuple[BaseProcess, httpx.Client, sqlite3.Connection]:
     server, port = servers.start(serve_reporting, str(path))
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                           headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
-    return server, client, sqlite3.connect(path)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA cache_size=-65536")  # the floor reads like mockpace's connections
+    con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    return server, client, con
 
 
 def main() -> None:

@@ -260,8 +260,10 @@ class WorkLog(SQLModel, table=True):
     __table_args__ = (
         Index("ix_worklogs_deleted_timestamp", "is_deleted", "timestamp", "id"),
         Index("ix_worklogs_user_timestamp", "user_id", "timestamp"),
-        # user_id and length make it covering for per-item sums (tracking totals, roll-ups).
-        Index("ix_worklogs_work_item_deleted", "work_item_id", "is_deleted", "user_id", "length"),
+        # covering for per-item sums (tracking totals, Tracked* and their roll-ups, billable
+        # parts included) unless a worklogsFilter needs other columns.
+        Index("ix_worklogs_work_item_deleted", "work_item_id", "is_deleted", "user_id", "length",
+              "is_billable", "billable_length"),
     )
     id: str = Field(primary_key=True)
     user_id: str = Field(foreign_key="users.id")

@@ -494,6 +494,7 @@ def prepare_collection(conn: Connection, qc: QueryContext, t: StructuredType, op
         .limit(bindparam("page_limit", -1, type_=Integer)) \
         .offset(bindparam("page_offset", 0, type_=Integer)).subquery("page")
     outer = Scope(t.table.alias("r"), qc.params)
+    outer.keys = select(page.c.k)  # roll-ups aggregate the page's rows in one pass
     ref_o = outer.root()
     key_o = key_expr(t, ref_o)
     outer.join("/page", lambda: (page, page.c.rk == literal_column("r.rowid")), inner=True)
