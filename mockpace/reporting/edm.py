@@ -56,7 +56,6 @@ from mockpace.store import (
     WorkItem,
     WorkLog,
 )
-from mockpace.store.budgets import MAX_DEPTH
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID, VSTS_FIELDS, vsts_column
 
 WL = WorkLog.__table__  # type: ignore[attr-defined]
@@ -591,18 +590,34 @@ WORKLOG_ITEM_DELETED = worklog_type("ReportingWorkLogWorkItemWithDeleted", with_
 # ---------------------------------------------------------------------------------------------
 # Work items and budgets
 # ---------------------------------------------------------------------------------------------
-def _descendants_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
-    """AllWorklogs: join the worklogs at ``r`` to (ancestor, descendant) pairs of ``keys``."""
-    seed = WI.alias("aw_seed")
-    anchor = select(seed.c.id.label("anc"), seed.c.id.label("id"), literal(0).label("depth")) \
-        .where(seed.c.id.in_(keys))
-    desc = anchor.cte("aw_desc", recursive=True)
-    child = WI.alias("aw_child")
-    desc = desc.union_all(
-        select(desc.c.anc, child.c.id, desc.c.depth + 1)
-        .where(child.c.parent_id == desc.c.id).where(desc.c.depth < MAX_DEPTH))
-    d = r.join("descendants", lambda: (desc, desc.c.id == r.c.work_item_id), inner=True)
-    return d.c.anc
+def subtree_of(anchor: Any, d: Any) -> list[ColumnElement[bool]]:
+    """Work items ``d`` (columns) in the subtree of the item ``anchor`` (columns), itself
+    included: the same root and a hierarchy_path starting with the anchor's. Paths are digits
+    and '/', so the prefix is the range [path, path || ':'): one range of the (root_id,
+    hierarchy_path) index, no LIKE, no recursion."""
+    path = anchor.hierarchy_path
+    return [d.root_id == anchor.root_id, d.hierarchy_path >= path,
+            d.hierarchy_path < path.concat(":")]
+
+
+def _subtree_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
+    """AllWorklogs: pair the worklogs at ``r`` with the items of ``keys``
+    whose subtree holds the worklog's work item. The worklogs are first bounded to the work
+    items of those subtrees (an IN the work_item_id index answers); without it SQLite walks
+    every worklog in Timestamp order for the page."""
+    item = wl_work_item(r)
+    top, below = WI.alias("sub_top"), WI.alias("sub_below")
+    in_trees = select(below.c.id).select_from(top.join(below, and_(*subtree_of(top.c,
+                                                                               below.c)))) \
+        .where(top.c.id.in_(keys))
+
+    def make() -> tuple[FromClause, ColumnElement[bool]]:
+        anchor = WI.alias("sub_anchor")
+        return anchor, and_(or_(r.c.work_item_id.in_(in_trees), r.c.work_item_id.in_(keys)),
+                            anchor.c.id.in_(keys),
+                            or_(anchor.c.id == item.c.id, and_(*subtree_of(anchor.c, item.c))))
+
+    return r.join("subtree_anchor", make, inner=True).c.id
 
 
 def tracked_itself_props(*, nullable: bool,
@@ -634,7 +649,7 @@ WORK_ITEM_FLAT = register(StructuredType(
         Nav("DirectWorklogs", "ReportingWorkLog", True, "workLogsOnly",
             owner=lambda r: r.c.work_item_id),
         Nav("AllWorklogs", "ReportingWorkLog", True, "workLogsOnly",
-            owner_for_keys=_descendants_owner, since="v3.1"),
+            owner_for_keys=_subtree_owner, since="v3.1"),
     ],
     entity=True, key="System_Id", table=WI,
 ))
@@ -644,16 +659,6 @@ WORK_ITEM_FLAT = register(StructuredType(
 # ---------------------------------------------------------------------------------------------
 # The hierarchy sets: roll-ups over the subtree kept in the hierarchy_path / root_id columns
 # ---------------------------------------------------------------------------------------------
-def subtree_of(anchor: Any, d: Any) -> list[ColumnElement[bool]]:
-    """Work items ``d`` (columns) in the subtree of the item ``anchor`` (columns), itself
-    included: the same root and a hierarchy_path starting with the anchor's. Paths are digits
-    and '/', so the prefix is the range [path, path || ':'): one range of the (root_id,
-    hierarchy_path) index, no LIKE, no recursion."""
-    path = anchor.hierarchy_path
-    return [d.root_id == anchor.root_id, d.hierarchy_path >= path,
-            d.hierarchy_path < path.concat(":")]
-
-
 def _off_tree(r: Ref) -> ColumnElement[bool]:
     """Items on a parent cycle have no path (store/derived.py): their subtree is themselves."""
     return r.c.hierarchy_path.is_(None)
@@ -749,26 +754,6 @@ def rollup_value(r: Ref, slot: int) -> ColumnElement[Any]:
 
 def _rollup(slot: int) -> Callable[[Ref], ColumnElement[Any]]:
     return lambda r: rollup_value(r, slot)
-
-
-def _subtree_owner(r: Ref, keys: list[Any]) -> ColumnElement[Any]:
-    """AllWorklogs of hierarchy items: pair the worklogs at ``r`` with the items of ``keys``
-    whose subtree holds the worklog's work item. The worklogs are first bounded to the work
-    items of those subtrees (an IN the work_item_id index answers); without it SQLite walks
-    every worklog in Timestamp order for the page."""
-    item = wl_work_item(r)
-    top, below = WI.alias("sub_top"), WI.alias("sub_below")
-    in_trees = select(below.c.id).select_from(top.join(below, and_(*subtree_of(top.c,
-                                                                               below.c)))) \
-        .where(top.c.id.in_(keys))
-
-    def make() -> tuple[FromClause, ColumnElement[bool]]:
-        anchor = WI.alias("sub_anchor")
-        return anchor, and_(or_(r.c.work_item_id.in_(in_trees), r.c.work_item_id.in_(keys)),
-                            anchor.c.id.in_(keys),
-                            or_(anchor.c.id == item.c.id, and_(*subtree_of(anchor.c, item.c))))
-
-    return r.join("subtree_anchor", make, inner=True).c.id
 
 
 def _roots_only(r: Ref) -> list[ColumnElement[bool]]:
