@@ -432,7 +432,7 @@ def rollup_fields(conn: Any, t: StructuredType, value: str | None) -> list[str]:
                          f"are allowed (RollupValue1 to RollupValue{edm.ROLLUP_SLOTS}): "
                          f"'{names[edm.ROLLUP_SLOTS]}' is one too many.", target="rollupFields")
     for name in names:
-        if not _FIELD_NAME.fullmatch(name) or len(name) > 256:
+        if len(name) > 256 or not _FIELD_NAME.fullmatch(name):
             raise ODataError(f"rollupFields: '{name[:100]}' is not a field reference name such "
                              "as Microsoft.VSTS.Scheduling.Effort.", target="rollupFields")
         kind = edm.field_kind(name)
