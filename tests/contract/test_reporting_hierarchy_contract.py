@@ -145,3 +145,55 @@ def test_section_12_budgets(client: TestClient, db: sqlite3.Connection) -> None:
             "SELECT id FROM work_items WHERE effective_budget_id = ? ORDER BY id",
             (budget["Id"],))]
     assert sum(b["Tracked"] for b in budgets) > 0
+
+
+# -- the $apply examples on the hierarchy sets and budgets (sections 5, 6.2, 12, 15) ----------
+def test_apply_over_hierarchy_examples(client: TestClient, db: sqlite3.Connection) -> None:
+    everything = totals(db)
+    types = dict(db.execute("SELECT id, work_item_type FROM work_items").fetchall())
+    body = ok(client, f"{ROOT}/v3.2/workItemsHierarchyAllLevels?$apply=aggregate(TrackedTotal "
+                      "with sum as PeriodLength)&workItemsFilter=System_WorkItemType eq 'Bug'")
+    assert body["value"] == [{"PeriodLength": sum(
+        t for i, t in everything.items() if types[i] == "Bug")}]
+    example = (f"{ROOT}/v3.2/workItemsHierarchyAllLevels?$apply=filter(System_State eq 'Done' "
+               "and TrackedTotal gt 0)/aggregate(Microsoft_VSTS_Scheduling_Effort with sum as "
+               "Effort)&workItemsFilter=System_WorkItemType in ('Bug', 'Product Backlog Item')")
+    rejected(client, example, "TrackedTotal")  # section 6.3 holds inside $apply too
+    window = "Timestamp ge 2026-10-01 and Timestamp lt 2026-10-15"
+    want = totals(db, "l.timestamp >= '2026-10-01' AND l.timestamp < '2026-10-15'")
+    effort = sum(r[1] or 0 for r in db.execute(
+        "SELECT id, microsoft_vsts_scheduling_effort FROM work_items WHERE state = 'Done' AND "
+        "work_item_type IN ('Bug', 'Product Backlog Item')") if want[r[0]] > 0)
+    assert ok(client, f"{example}&worklogsFilter={window}")["value"] == [{"Effort": effort}]
+
+    root = roots(db)[0]
+    by_user = ok(client, f"{ROOT}/v3.2/workItemsHierarchyAllLevels({root})/AllWorklogs?$apply="
+                         "groupby((User/Name),aggregate(PeriodLength with sum as PeriodLength))"
+                         "&$orderby=User/Name")["value"]
+    assert by_user == [{"User": {"Name": r[0]}, "PeriodLength": r[1]} for r in db.execute(
+        f"{PAIRS} SELECT u.name, sum(l.length) FROM pairs p JOIN worklogs l ON l.work_item_id = "
+        "p.id JOIN users u ON u.id = l.user_id WHERE p.anc = ? AND l.is_deleted = 0 GROUP BY "
+        "u.name ORDER BY u.name", (root,))]
+    months = ok(client, f"{ROOT}/v3.2/workItemsHierarchy({root})/AllWorklogs?$apply=compute("
+                        "concat(cast(year(Timestamp),Edm.String),concat(cast('-',Edm.String),"
+                        "cast(month(Timestamp),Edm.String))) as yearMonth)/groupby((yearMonth),"
+                        "aggregate(PeriodLength with sum as PeriodLength2))&$orderby=yearMonth"
+                        )["value"]
+    assert [m["yearMonth"] for m in months] == ["2026-10", "2026-9"]
+    assert sum(m["PeriodLength2"] for m in months) == everything[root]
+
+
+def test_apply_over_budgets_examples(client: TestClient, db: sqlite3.Connection) -> None:
+    budgets = ok(client, f"{ROOT}/v3.2/budgets")["value"]
+    grouped = ok(client, f"{ROOT}/v3.2/budgets?$apply=groupby((Id,BudgetName,Tracked,Comment),"
+                         "aggregate(0 with sum as junk))/compute(Tracked as PeriodLength)"
+                         )["value"]
+    assert sorted((g["Id"], g["PeriodLength"], g["junk"]) for g in grouped) == sorted(
+        (b["Id"], b["Tracked"], 0) for b in budgets)
+    busy = max(budgets, key=lambda b: b["Tracked"])
+    rows = ok(client, f"{ROOT}/v3.2/budgets({busy['Id']})/Worklogs?$apply=groupby(("
+                      "ActivityType/Name,Budget/Id),aggregate(PeriodLength with sum as "
+                      "PeriodLength))&$orderby=PeriodLength")["value"]
+    assert [r["PeriodLength"] for r in rows] == sorted(r["PeriodLength"] for r in rows)
+    assert {r["Budget"]["Id"] for r in rows} == {busy["Id"]}
+    assert sum(r["PeriodLength"] for r in rows) == busy["Tracked"] > 0
