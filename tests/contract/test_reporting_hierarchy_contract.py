@@ -1,8 +1,10 @@
-"""The documented example queries of 30-reporting.md (sections 5, 6.3, 7.1, 7.3, 7.4, 11, 12 and
-15) on the hierarchy sets, `rollupFields` and the budget sums, run against the Reporting test
-data set. Expected values come from SQL written here over the raw parent links (a recursive
-walk), not from the derived hierarchy columns the API reads. Dates are moved into the data set's
-range; the query forms are verbatim. (Examples that use $apply are tested with $apply.)"""
+"""The documented example queries of the 7pace Reporting contract on the hierarchy sets,
+`rollupFields` and the budget sums (navigation paths, calculated fields, 7pace parameters,
+hierarchy and budget semantics, the collected vendor and client URLs, and those that combine
+them with $apply), run against the Reporting test data set. Expected values come from SQL
+written here over the raw parent links (a recursive walk), not from the derived hierarchy
+columns the API reads. Dates are moved into the data set's range; the query forms are
+verbatim."""
 
 from __future__ import annotations
 
@@ -41,13 +43,13 @@ def roots(db: sqlite3.Connection) -> list[int]:
         "(SELECT id FROM work_items) ORDER BY id")]
 
 
-def test_section_15_hierarchy_examples(client: TestClient, db: sqlite3.Connection) -> None:
+def test_collected_hierarchy_examples(client: TestClient, db: sqlite3.Connection) -> None:
     select = ("$select=System_Id,System_WorkItemType,System_TeamProject,System_Title,"
               "TrackedTotal,TrackedItself,RollupValue1,System_State,System_AreaPath,"
               "System_AssignedTo,HasChildren")
     example = (f"{ROOT}/v3.2/workItemsHierarchy?{select}&$filter=TrackedTotal gt 0"
                "&$orderby=TrackedTotal desc&rollupFields=Microsoft.VSTS.Scheduling.Effort")
-    rejected(client, example, "TrackedTotal")  # section 6.3: no worklogsFilter
+    rejected(client, example, "TrackedTotal")  # calculated field without worklogsFilter
     window = "Timestamp ge 2026-10-01 and Timestamp lt 2026-10-15"
     body = ok(client, f"{example}&worklogsFilter={window}")
     want = totals(db, "l.timestamp >= '2026-10-01' AND l.timestamp < '2026-10-15'")
@@ -79,7 +81,7 @@ def test_section_15_hierarchy_examples(client: TestClient, db: sqlite3.Connectio
     assert all(r["System_WorkItemType"] == "Bug" for r in body["value"])
 
 
-def test_section_5_and_11_paths(client: TestClient, db: sqlite3.Connection) -> None:
+def test_navigation_paths_and_drill_down(client: TestClient, db: sqlite3.Connection) -> None:
     everything = totals(db)
     for parent in roots(db)[:3]:
         children = ok(client, f"{ROOT}/v3.2/workItemsHierarchy({parent})/Children")["value"]
@@ -93,14 +95,14 @@ def test_section_5_and_11_paths(client: TestClient, db: sqlite3.Connection) -> N
         assert sum(w["PeriodLength"] for w in every) == everything[parent]
         direct = ok(client, f"{ROOT}/v3.2/workItemsHierarchy({parent})/DirectWorklogs")["value"]
         assert {w["WorkItemId"] for w in direct} <= {parent}
-    # section 11: the drill-down rule of the widgets holds on every row
+    # the drill-down rule of the vendor's widgets holds on every row
     for row in ok(client, f"{ROOT}/v3.2/workItemsHierarchyAllLevels")["value"]:
         assert row["TrackedTotal"] >= row["TrackedItself"]
         if row["TrackedTotal"] > row["TrackedItself"]:
             assert row["HasChildren"]
 
 
-def test_section_7_examples(client: TestClient, db: sqlite3.Connection) -> None:
+def test_seven_pace_parameter_examples(client: TestClient, db: sqlite3.Connection) -> None:
     body = ok(client, f"{ROOT}/v3.2/workItemsHierarchy/?$select=System_Id,System_WorkItemType,"
                       "System_TeamProject,System_Title,TrackedTotal,TrackedItself&$filter="
                       "System_WorkItemType eq 'Epic'&worklogsFilter=Timestamp ge "
@@ -131,7 +133,7 @@ def test_section_7_examples(client: TestClient, db: sqlite3.Connection) -> None:
         "WHERE id = ?", (r,)).fetchone()[0]]
 
 
-def test_section_12_budgets(client: TestClient, db: sqlite3.Connection) -> None:
+def test_budget_examples(client: TestClient, db: sqlite3.Connection) -> None:
     budgets = ok(client, f"{ROOT}/v3.2/budgets?$orderby=BudgetName")["value"]
     assert [b["BudgetName"] for b in budgets] == ["Budget A", "Budget B", "Budget C"]
     want = {r[0]: (r[1], r[2]) for r in db.execute(
@@ -147,7 +149,7 @@ def test_section_12_budgets(client: TestClient, db: sqlite3.Connection) -> None:
     assert sum(b["Tracked"] for b in budgets) > 0
 
 
-# -- the $apply examples on the hierarchy sets and budgets (sections 5, 6.2, 12, 15) ----------
+# -- the $apply examples on the hierarchy sets and budgets ------------------------------------
 def test_apply_over_hierarchy_examples(client: TestClient, db: sqlite3.Connection) -> None:
     everything = totals(db)
     types = dict(db.execute("SELECT id, work_item_type FROM work_items").fetchall())
@@ -158,7 +160,7 @@ def test_apply_over_hierarchy_examples(client: TestClient, db: sqlite3.Connectio
     example = (f"{ROOT}/v3.2/workItemsHierarchyAllLevels?$apply=filter(System_State eq 'Done' "
                "and TrackedTotal gt 0)/aggregate(Microsoft_VSTS_Scheduling_Effort with sum as "
                "Effort)&workItemsFilter=System_WorkItemType in ('Bug', 'Product Backlog Item')")
-    rejected(client, example, "TrackedTotal")  # section 6.3 holds inside $apply too
+    rejected(client, example, "TrackedTotal")  # the rule holds inside $apply too
     window = "Timestamp ge 2026-10-01 and Timestamp lt 2026-10-15"
     want = totals(db, "l.timestamp >= '2026-10-01' AND l.timestamp < '2026-10-15'")
     effort = sum(r[1] or 0 for r in db.execute(
