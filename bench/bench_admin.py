@@ -43,7 +43,7 @@ def timed(fn: Any, runs: int) -> list[float]:
 
 def restore_bench(label: str, source: DataSource, runs: int) -> None:
     org = Org("bench", Store(":memory:"))
-    seed_ms = timed(lambda: org.load(source, ServerSettings().org_settings(), reuse=False), 1)[0]
+    seed_ms = timed(lambda: org.load(source, ServerSettings().org_settings(), fresh=True), 1)[0]
     counts = org.store.counts()
     restore = timed(org.reset, runs)
     save = timed(lambda: org.store.save_snapshot("bench"), max(3, runs // 4))

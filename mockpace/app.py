@@ -16,7 +16,7 @@ from mockpace.common.routing import NormalizePathMiddleware
 from mockpace.common.timefmt import parse_datetime
 from mockpace.demo.router import router as demo_router
 from mockpace.harness import HarnessMiddleware
-from mockpace.orgs import DataSource, Org, Progress, Registry
+from mockpace.orgs import DataSource, Opened, Org, Progress, Registry
 from mockpace.reporting.router import router as reporting_router
 from mockpace.rest.router import router as rest_router
 from mockpace.settings import ServerSettings, default_db_path
@@ -42,20 +42,21 @@ def start_clock(settings: ServerSettings) -> Clock:
     return Clock().frozen(parse_datetime(settings.clock)) if settings.clock else Clock()
 
 
-def build_default_org(settings: ServerSettings, *, progress: Progress | None = None,
-                      reuse: bool = True) -> Org:
+def build_default_org(settings: ServerSettings, *,
+                      progress: Progress | None = None) -> tuple[Org, Opened]:
+    """The default organization on the database of ``settings`` (see ``Org.load``)."""
     store = Store(settings.db or default_db_path())
     org = Org("contoso", store)
-    org.load(data_source(settings), settings.org_settings(), clock=start_clock(settings),
-             progress=progress, reuse=reuse)
-    return org
+    opened = org.load(data_source(settings), settings.org_settings(),
+                      clock=start_clock(settings), progress=progress, fresh=settings.fresh)
+    return org, opened
 
 
 def create_app(settings: ServerSettings | None = None, registry: Registry | None = None) -> FastAPI:
     settings = settings or ServerSettings(db=":memory:")
     if registry is None:
         registry = Registry()
-        registry.add(build_default_org(settings), default=True)
+        registry.add(build_default_org(settings)[0], default=True)
     # fastapi-offline: /docs and /redoc load Swagger UI and ReDoc from files shipped in that
     # package (served under DOCS_ASSETS), not from a CDN, so the docs work offline. No
     # validator badge (it would call an external host).

@@ -91,9 +91,10 @@ def build_settings(given: dict[str, Any]) -> ServerSettings:
         raise CliError(f"invalid value for {where}: {message}") from None
 
 
-DATA_FLAGS = ("db", "fixture", "seed", "anchor_date", "users", "work_items", "days", "worklogs")
-SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "clock", "log_level",
-               "request_log", *ORG_SETTING_NAMES)
+DATA_FLAGS = ("db", "fresh", "fixture", "seed", "anchor_date", "users", "work_items", "days",
+              "worklogs")
+SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "allowed_hosts", "clock",
+               "log_level", "request_log", *ORG_SETTING_NAMES)
 
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
@@ -109,38 +110,118 @@ def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
     return bar, report
 
 
-def load_org(settings: ServerSettings) -> Any:
-    """Seed or load the default organization, with a progress bar; errors are one line."""
-    from filelock import FileLock
-
+def load_org(settings: ServerSettings) -> tuple[Any, Any, Any]:
+    """Open the default organization's database, holding its lock (a file database: no other
+    mockpace process may serve or rebuild it meanwhile), with a progress bar while it is
+    filled. Returns (org, Opened, the lock or None); every failure is one line."""
     from mockpace.app import build_default_org
     from mockpace.seed import FixtureError
+    from mockpace.store.engine import database_file
+    from mockpace.store.lock import DatabaseInUse, hold
 
     db = settings.db or default_db_path()
     bar, report = _progress()
+    held = None
     try:
-        lock_target = db if "://" not in db and db != ":memory:" else None
+        path = database_file(db)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            held = hold(path)
         with bar:
-            if lock_target:
-                os.makedirs(os.path.dirname(os.path.abspath(lock_target)), exist_ok=True)
-                with FileLock(lock_target + ".lock"):
-                    return build_default_org(settings, progress=report)
-            return build_default_org(settings, progress=report)
-    except FixtureError as exc:
-        raise CliError(str(exc)) from None  # the summary line, then one line per problem
-    except OSError as exc:
-        raise CliError(f"cannot use {settings.fixture or db}: {exc.strerror or exc}") from None
-    except Exception as exc:  # a database URL that cannot be opened, and the like
+            org, opened = build_default_org(settings, progress=report)
+        return org, opened, held
+    except BaseException as exc:
+        if held is not None:
+            held.release()
+        if isinstance(exc, DatabaseInUse):
+            raise CliError(str(exc)) from None
+        if isinstance(exc, FixtureError):
+            raise CliError(str(exc)) from None  # the summary line, then one line per problem
+        if isinstance(exc, OSError):
+            raise CliError(f"cannot use {settings.fixture or db}: {exc.strerror or exc}") \
+                from None
         from sqlalchemy.exc import SQLAlchemyError
 
-        if isinstance(exc, SQLAlchemyError):
+        if isinstance(exc, SQLAlchemyError):  # a database URL that cannot be opened
             raise CliError(f"cannot open database {db}: {exc.__class__.__name__}: "
                            f"{str(exc).splitlines()[0]}") from None
         raise
 
 
+EXPLICIT_DATA_FLAGS = ("fixture", "seed", "anchor_date", "users", "work_items", "days",
+                       "worklogs")
+
+
+def describe_database(settings: ServerSettings, org: Any, opened: Any) -> list[str]:
+    """What happened to the database at start-up, for the banner: created, reused or rebuilt
+    (and where the copy of an old file went)."""
+    store = org.store
+    if store.temporary:
+        return ["in memory (throw-away, built from the data flags)"]
+    where = str(store.path) if store.path is not None else store.url
+    counts = store.counts()
+    summary = (f"{counts['users']} users, {counts['workItems']} work items, "
+               f"{counts['workLogs']} worklogs")
+    if opened.action == "reused":
+        lines = [f"{where} reused as it is ({summary}); --fresh rebuilds it"]
+        ignored = [f"--{n.replace('_', '-')}" for n in EXPLICIT_DATA_FLAGS
+                   if n in settings.model_fields_set]
+        if ignored:
+            lines.append(f"note: {', '.join(ignored)} ignored: the file holds data already "
+                         "(add --fresh to rebuild it from the flags)")
+        return lines
+    if opened.action == "created":
+        return [f"{where} created ({summary})"]
+    lines = [f"{where} rebuilt: {opened.reason} ({summary})"]
+    if opened.backup is not None:
+        lines.append(f"the old file is kept at {opened.backup}")
+    return lines
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def reachable_urls(host: str, port: int) -> list[str]:
+    """The URLs other machines may use to reach a server bound to ``host``."""
+    if host not in ("0.0.0.0", "::", ""):
+        return [f"http://{_url_host(host)}:{port}"]
+    addresses: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            addresses.add(str(info[4][0]))
+    except OSError:
+        pass
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as probe:
+        try:  # the address of the default route (no packet is sent)
+            probe.connect(("192.0.2.1", 9))
+            addresses.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    wanted = [a for a in sorted(addresses)
+              if not a.startswith(("127.", "::1", "fe80")) and (host == "::" or ":" not in a)]
+    return [f"http://{_url_host(a)}:{port}" for a in wanted]
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def install_sigterm() -> None:
+    """SIGTERM (``docker stop``, systemd, ``kill``) stops the server exactly like Ctrl-C:
+    uvicorn finishes the requests in flight, then hands the signal back, which ``serve`` turns
+    into a clean exit, status 0 (temporary database removed, locks released). Without this,
+    the default SIGTERM action killed the process before any clean-up ran (status 143)."""
+    import signal
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def check_port_free(host: str, port: int) -> None:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with closing(socket.socket(family, socket.SOCK_STREAM)) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
@@ -167,13 +248,22 @@ def serve(**given: Any) -> None:
 
     settings = build_settings(given)
     check_port_free(settings.host, settings.port)
+    install_sigterm()
     started = time.perf_counter()
-    org = load_org(settings)
-    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    base = f"http://{shown_host}:{settings.port}"
+    org, opened, held = load_org(settings)
+    local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "", *LOOPBACK_HOSTS) else \
+        "[::1]" if settings.host == "::" else _url_host(settings.host)
+    base = f"http://{local_host}:{settings.port}"
     admin = next((t for t in token_list(org) if t["userId"] == org.admin_user_id), None)
     out.print(f"[bold]mockpace {mockpace.__version__}[/] organization [bold]{org.name}[/] "
               f"(collection {org.collection}) ready in {time.perf_counter() - started:.2f}s")
+    loopback = settings.host in LOOPBACK_HOSTS or settings.host.startswith("127.")
+    others = [] if loopback else reachable_urls(settings.host, settings.port)
+    out.print(f"  Listening  {_url_host(settings.host or '0.0.0.0')}:{settings.port}"
+              + ("" if loopback else f" (also {', '.join(others) or 'no other address found'})"),
+              highlight=False)
+    for i, line in enumerate(describe_database(settings, org, opened)):
+        out.print(f"  {'Database' if i == 0 else '':<10} {line}", highlight=False)
     out.print(f"  REST       {base}/api/rest/me?api-version=3.2")
     out.print(f"  Tracking   {base}/api/tracking/client/current?api-version=3.2")
     out.print(f"  Reporting  {base}/api/odata/v3.2/")
@@ -182,24 +272,41 @@ def serve(**given: Any) -> None:
     if admin:
         out.print(f"  Admin user {admin['email']}  token [bold]{admin['token']}[/]")
     out.print(f"  All tokens: {command_name()} tokens, or GET /_mockpace/tokens", highlight=False)
-    if settings.workers > 1:
-        # Workers build their own app from MOCKPACE_* and reuse the database seeded above.
-        os.environ.update({f"MOCKPACE_{k.upper()}": _env_value(v)
-                           for k, v in settings.model_dump().items() if v is not None})
-        os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None else str(org.store.path)
-        org.store.dispose()
-        uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.workers, log_level=settings.log_level,
+    if opened.backup is not None:
+        err.print(f"warning: the database file had another schema; the old file is kept at "
+                  f"{opened.backup}", highlight=False)
+    if not loopback and not settings.admin_key:
+        err.print(f"warning: listening on {settings.host or '0.0.0.0'} without admin_key: "
+                  f"anyone who reaches {', '.join(others) or 'this machine'} can read every "
+                  "token and change or reset the data through /_mockpace; set --admin-key "
+                  "(MOCKPACE_ADMIN_KEY)", highlight=False)
+    try:
+        if settings.workers > 1:
+            # Workers build their own app from MOCKPACE_* and reuse the database opened above
+            # (this process keeps its lock for them).
+            os.environ.update({f"MOCKPACE_{k.upper()}": _env_value(v)
+                               for k, v in settings.model_dump().items() if v is not None})
+            os.environ["MOCKPACE_FRESH"] = "false"
+            os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None \
+                else str(org.store.path)
+            org.store.dispose()
+            uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
+                        port=settings.port, workers=settings.workers,
+                        log_level=settings.log_level, access_log=not settings.request_log)
+            return
+        registry = Registry()
+        registry.add(org, default=True)
+        app = create_app(settings, registry)
+        if settings.request_log:
+            request_console.enable()
+        # With the request log on, uvicorn's own access log (lower-cased routed paths) is off.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                     access_log=not settings.request_log)
-        return
-    registry = Registry()
-    registry.add(org, default=True)
-    app = create_app(settings, registry)
-    if settings.request_log:
-        request_console.enable()
-    # With the request log on, uvicorn's own access log (lower-cased routed paths) is off.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=not settings.request_log)
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down on Ctrl-C or SIGTERM, then handed the signal back: exit 0
+    finally:
+        if held is not None:
+            held.release()
 
 
 def command_name() -> str:
@@ -228,11 +335,14 @@ def seed(**given: Any) -> None:
     settings = build_settings(given)
     if not settings.db or settings.db == ":memory:":
         raise CliError("mockpace seed needs --db FILE (the database file to build)")
-    started = time.perf_counter()
-    org = load_org(settings)
-    counts = org.store.counts()
-    out.print(f"seeded {settings.db}: {counts['users']} users, {counts['workItems']} work items, "
-              f"{counts['workLogs']} worklogs in {time.perf_counter() - started:.1f}s")
+    org, opened, held = load_org(settings)
+    try:
+        for line in describe_database(settings, org, opened):
+            out.print(line, highlight=False)
+    finally:
+        org.store.dispose()
+        if held is not None:
+            held.release()
 
 
 @cli.command()
@@ -243,7 +353,7 @@ def tokens(as_json: bool, **given: Any) -> None:
     from mockpace.admin.service import token_list
 
     settings = build_settings(given)
-    entries = token_list(load_org(settings))
+    entries = token_list(read_org(settings))
     if as_json:
         click.echo(json.dumps(entries, indent=2))
         return
@@ -255,6 +365,37 @@ def tokens(as_json: bool, **given: Any) -> None:
     # (a narrow terminal wraps the long lines on screen; nothing is cut or padded away).
     natural = Measurement.get(out, out.options.update_width(100_000), table).maximum
     Console(width=natural).print(table)
+
+
+def read_org(settings: ServerSettings) -> Any:
+    """The organization a server started with these flags serves, opened only to read: an
+    existing database file (in use by a server or not) is read, never rebuilt or written;
+    otherwise the data flags are built into a throw-away database."""
+    from mockpace.app import build_default_org
+    from mockpace.orgs import Org
+    from mockpace.store import Store
+    from mockpace.store.engine import MEMORY, database_file
+
+    path = database_file(settings.db or default_db_path())
+    if path is not None and path.is_file() and not settings.fresh:
+        try:
+            store = Store(str(path), read_only=True)
+            if store.schema_tables() and store.schema_is_current():
+                org = Org("contoso", store)
+                org.refresh_identity()
+                return org
+            store.dispose()
+        except Exception as exc:  # not a database, unreadable
+            raise CliError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+    try:
+        return build_default_org(settings.model_copy(update={"db": MEMORY, "fresh": False}))[0]
+    except Exception as exc:
+        from mockpace.seed import FixtureError
+
+        if isinstance(exc, FixtureError | OSError):
+            raise CliError(f"cannot use {settings.fixture}: {exc}".replace("\n", "; ")) \
+                from None
+        raise
 
 
 @cli.command()

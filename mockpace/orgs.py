@@ -14,15 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import select
 
 from mockpace.common.clock import CLOCK_KEY, Clock
 from mockpace.settings import ORG_SETTING_NAMES, OrgSettings
 from mockpace.store import DatasetInfo, Organization, Setting, Store
+from mockpace.store.engine import MEMORY
 
 PRISTINE = "__pristine__"
 DEFAULT_SETTINGS = OrgSettings().model_dump()
@@ -55,13 +56,76 @@ class DataSource:
                 f":days:{self.days}:worklogs:{self.worklogs}")
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What ``Org.load`` did with the database: ``created`` (new or empty: filled from the
+    source), ``reused`` (kept as it was), ``rebuilt`` (``fresh`` asked for it, or its schema
+    was another mockpace's; ``backup`` then names the copy of the old file)."""
+
+    action: Literal["created", "reused", "rebuilt"]
+    backup: Path | None = None
+    reason: str = ""
+
+    def __bool__(self) -> bool:  # True when the data was (re)generated
+        return self.action != "reused"
+
+
+def fill(store: Store, source: DataSource, defaults: OrgSettings, clock: Clock | None,
+         progress: Progress | None = None) -> None:
+    """Write the data of ``source`` into an empty ``store`` (schema created), then the
+    start-up settings and clock."""
+    from mockpace.seed import SeedParams, generate, load_fixture
+
+    if source.document is not None:
+        load_fixture(store, source.document, name="document")
+    elif source.fixture is not None:
+        load_fixture(store, Path(source.fixture))
+    else:
+        params = SeedParams(seed=source.seed, anchor_date=source.anchor_date,
+                            users=source.users, work_items=source.work_items,
+                            days=source.days, worklogs=source.worklogs,
+                            now=(clock or Clock()).now())
+        generate(store, params, progress=progress)
+    with store.write() as session:
+        session.merge(DatasetInfo(key="source", value=source.digest()))
+    init_settings(store, defaults, clock)
+
+
+def init_settings(store: Store, defaults: OrgSettings, clock: Clock | None) -> None:
+    """Start-up settings: the server's values, overlaid with those the data set itself
+    defines (a fixture's ``settings``), and the start clock. Written on every start, so a
+    reused database file never keeps values changed at run time by an earlier server."""
+    with store.write() as session:
+        info = session.get(DatasetInfo, "data_settings")
+        if info is None:
+            rows = session.exec(select(Setting)).all()
+            data_settings = {r.name: r.value for r in rows if r.name in ORG_SETTING_NAMES}
+            session.add(DatasetInfo(key="data_settings", value=json.dumps(data_settings)))
+        else:
+            data_settings = json.loads(info.value)
+        values = defaults.model_dump() | data_settings
+        for name, value in values.items():
+            session.merge(Setting(name=name, value=value))
+        session.merge(Setting(name=CLOCK_KEY, value=(clock or Clock()).to_json()))
+
+
 class Org:
-    """One organization: its store, settings, clock and the pristine copy that reset restores."""
+    """One organization: its store, settings, clock and the pristine copy that reset restores.
+
+    Every change that replaces the organization's state (reset, seed, fixtures, import,
+    snapshot save and restore) runs under ``state_lock``, one at a time, and is atomic: new
+    data is built in a scratch database and copied over the live one in one SQLite step, so a
+    failure changes nothing and no request (and no ``reset``) ever sees a half-written state.
+    """
 
     def __init__(self, name: str, store: Store) -> None:
         self.name = name
         self.store = store
         self._lock = threading.Lock()
+        self.state_lock = threading.RLock()
+        # Bumped by every replacement of the state: what is kept beside the database (the
+        # rate-limit windows) starts afresh with it.
+        self.epoch = 0
         self.collection = name
         self.admin_user_id: str | None = None
 
@@ -73,39 +137,38 @@ class Org:
         *,
         clock: Clock | None = None,
         progress: Progress | None = None,
-        reuse: bool = True,
-    ) -> bool:
-        """Fill the database from ``source`` unless it already holds exactly that data (file
-        databases built earlier). Returns True when it (re)generated the data."""
-        from mockpace.seed import SeedParams, generate, load_fixture
-
-        self.store.create_schema()
-        digest = source.digest()
-        generated = False
-        # a file database may come from a mockpace with another schema: rebuilt, not reused
-        current = self.store.schema_is_current()
-        if not (reuse and current and self._stored_digest() == digest):
-            if current:
-                self.store.clear()
+        fresh: bool = False,
+    ) -> Opened:
+        """Open the organization's database at start-up. A file that already holds a data set
+        is the user's data: it is reused as it is (``source`` ignored) unless ``fresh`` asks for
+        a rebuild. A file whose schema is another mockpace's is copied aside (``backup``) and
+        rebuilt. A new or empty one (and every throw-away database) is filled from ``source``.
+        """
+        store = self.store
+        with self.state_lock:
+            opened = Opened("created")
+            present = store.schema_tables()
+            if present and not store.temporary:
+                if not store.schema_is_current():
+                    backup = store.backup_file()
+                    opened = Opened("rebuilt", backup, "its schema is another mockpace version's")
+                elif fresh:
+                    opened = Opened("rebuilt", None, "--fresh")
+                elif self._stored_digest() is not None:
+                    opened = Opened("reused")
+            if opened.action == "reused":
+                init_settings(store, defaults, clock)
             else:
-                self.store.rebuild_schema()
-            if source.document is not None:
-                load_fixture(self.store, source.document, name="document")
-            elif source.fixture is not None:
-                load_fixture(self.store, Path(source.fixture))
-            else:
-                params = SeedParams(seed=source.seed, anchor_date=source.anchor_date,
-                                    users=source.users, work_items=source.work_items,
-                                    days=source.days, worklogs=source.worklogs)
-                generate(self.store, params, progress=progress)
-            with self.store.write() as session:
-                session.merge(DatasetInfo(key="source", value=digest))
-            generated = True
-        self._init_settings(defaults, clock)
-        self.refresh_identity()
-        if self.store.is_sqlite:
-            self.store.save_snapshot(PRISTINE)
-        return generated
+                if present:
+                    store.rebuild_schema()
+                else:
+                    store.create_schema()
+                fill(store, source, defaults, clock, progress)
+            self.refresh_identity()
+            if store.is_sqlite:
+                store.save_snapshot(PRISTINE)
+            self.epoch += 1
+            return opened
 
     def _stored_digest(self) -> str | None:
         with self.store.read() as session:
@@ -113,21 +176,24 @@ class Org:
             return row.value if row else None
 
     def _init_settings(self, defaults: OrgSettings, clock: Clock | None) -> None:
-        """Start-up settings: the server's values, overlaid with those the data set itself
-        defines (a fixture's ``settings``), and the start clock. Written on every start, so a
-        reused database file never keeps values changed at run time by an earlier server."""
-        with self.store.write() as session:
-            info = session.get(DatasetInfo, "data_settings")
-            if info is None:
-                rows = session.exec(select(Setting)).all()
-                data_settings = {r.name: r.value for r in rows if r.name in ORG_SETTING_NAMES}
-                session.add(DatasetInfo(key="data_settings", value=json.dumps(data_settings)))
-            else:
-                data_settings = json.loads(info.value)
-            values = defaults.model_dump() | data_settings
-            for name, value in values.items():
-                session.merge(Setting(name=name, value=value))
-            session.merge(Setting(name=CLOCK_KEY, value=(clock or Clock()).to_json()))
+        init_settings(self.store, defaults, clock)
+
+    def replace(self, build: Callable[[Store], None], *, pristine: bool) -> None:
+        """Replace the whole state with what ``build`` writes into an empty scratch database,
+        atomically (see the class). ``pristine``: it becomes the state that reset returns to.
+        An exception of ``build`` leaves everything as it was."""
+        with self.state_lock:
+            scratch = Store(MEMORY)
+            try:
+                scratch.create_schema()
+                build(scratch)
+                self.store.copy_from(scratch)
+            finally:
+                scratch.dispose()
+            self.refresh_identity()
+            if pristine:
+                self.store.save_snapshot(PRISTINE)
+            self.epoch += 1
 
     def refresh_identity(self) -> None:
         with self.store.read() as session:
@@ -139,13 +205,23 @@ class Org:
 
     def reset(self) -> float:
         """Back to the state right after start-up; returns milliseconds taken."""
-        ms = self.store.restore_snapshot(PRISTINE)
-        self.refresh_identity()
-        return ms
+        return self.restore(PRISTINE)
+
+    def restore(self, snapshot: str) -> float:
+        """Restore a saved snapshot (KeyError when unknown); returns milliseconds taken."""
+        with self.state_lock:
+            ms = self.store.restore_snapshot(snapshot)
+            self.refresh_identity()
+            self.epoch += 1
+            return ms
+
+    def save_snapshot(self, name: str) -> datetime:
+        with self.state_lock:
+            return self.store.save_snapshot(name)
 
     def replace_pristine(self) -> None:
         """Make the current state the one reset returns to (after loading a fixture)."""
-        self.store.save_snapshot(PRISTINE)
+        self.save_snapshot(PRISTINE)
 
     # -- settings and clock -------------------------------------------------------------------
     def state(self) -> tuple[OrgSettings, Clock]:
@@ -177,21 +253,31 @@ class Org:
 
 
 class Registry:
-    """The organizations of this server, by name and collection (case-insensitive)."""
+    """The organizations of this server, by name and collection (case-insensitive).
+
+    Creating and deleting organizations runs under ``lock``, one at a time; the mapping itself
+    is replaced, never changed in place, so a request resolving an organization meanwhile
+    never sees it half-updated."""
 
     def __init__(self) -> None:
         self._orgs: dict[str, Org] = {}
         self.default: Org | None = None
         self.started = time.time()
+        self.lock = threading.RLock()
 
     def add(self, org: Org, *, default: bool = False) -> None:
-        self._orgs[org.name.lower()] = org
-        if default or self.default is None:
-            self.default = org
+        with self.lock:
+            self._orgs = {**self._orgs, org.name.lower(): org}
+            if default or self.default is None:
+                self.default = org
 
     def remove(self, name: str) -> Org:
-        org = self._orgs.pop(name.lower())
-        org.store.dispose()
+        with self.lock:
+            orgs = dict(self._orgs)
+            org = orgs.pop(name.lower())
+            self._orgs = orgs
+        with org.state_lock:  # no state change of it is under way
+            org.store.dispose()
         return org
 
     def get(self, name: str) -> Org | None:

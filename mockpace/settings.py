@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mockpace.common.dbspec import check_db
+from mockpace.common.timefmt import TimeFormatError, parse_datetime
 
 DEFAULT_PORT = 8765
 
@@ -103,13 +104,20 @@ class ServerSettings(OrgSettings, BaseSettings):
     days: int = Field(default=90, ge=1)
     worklogs: int | None = Field(default=None, ge=0, description=(
         "exactly this many generated worklogs (default: derived from users and days)"))
+    fresh: bool = Field(
+        default=False, description="rebuild the database file from the data flags even when it "
+        "holds data already (default: an existing file is reused as it is)")
     admin_key: str | None = Field(default=None, description=(
         "require the header X-Mockpace-Admin-Key with this value on the admin plane "
         "(default: none, open)"))
+    allowed_hosts: str = Field(
+        default="", description="comma-separated host names (a leading '*.' matches "
+        "subdomains) the admin plane also answers besides the loopback names, when bound to "
+        "loopback")
     clock: str | None = Field(
         default=None, description="fixed start instant (ISO 8601), or empty for real time"
     )
-    log_level: str = "warning"
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "warning"
     request_log: bool = Field(default=True, description=(
         "mockpace serve prints one line per request to the 7pace APIs (method, path as sent, "
         "status, duration, contract warnings); --no-request-log turns it off (default on)"))
@@ -118,6 +126,20 @@ class ServerSettings(OrgSettings, BaseSettings):
     @classmethod
     def _sqlite_only(cls, value: str) -> str:
         return check_db(value)
+
+    @field_validator("clock")
+    @classmethod
+    def _check_clock(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                parse_datetime(value)
+            except TimeFormatError as exc:
+                raise ValueError(f"not an ISO 8601 instant such as 2026-11-02T09:00:00Z "
+                                 f"({exc})") from None
+        return value
+
+    def allowed_host_names(self) -> tuple[str, ...]:
+        return tuple(n.strip().lower() for n in self.allowed_hosts.split(",") if n.strip())
 
     def org_settings(self) -> OrgSettings:
         return OrgSettings(**{name: getattr(self, name) for name in ORG_SETTING_NAMES})

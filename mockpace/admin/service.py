@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from mockpace.common.errors import SevenPaceError
 from mockpace.common.timefmt import TimeFormatError, format_admin, parse_date
-from mockpace.orgs import DataSource, Org, Registry
+from mockpace.orgs import DataSource, Org, Registry, fill, init_settings
 from mockpace.seed.generator import EMAIL_DOMAIN
 from mockpace.settings import OrgSettings
 from mockpace.store import ApiToken, Organization, Store, TimeApproval, User
@@ -25,7 +25,6 @@ from mockpace.store.tables import (
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 RESERVED_ORG_NAMES = {"rest", "tracking", "odata", "pin", "token", "api"}
-BACKUP = "__admin_backup__"
 
 
 def bad(message: str, **fields: Any) -> SevenPaceError:
@@ -65,16 +64,16 @@ def check_snapshot_name(name: str) -> None:
 
 def save_snapshot(org: Org, name: str) -> dict[str, Any]:
     check_snapshot_name(name)
-    created = org.store.save_snapshot(name)
+    created = org.save_snapshot(name)
     return {"name": name, "createdAt": format_admin(created)}
 
 
 def restore_snapshot(org: Org, name: str) -> dict[str, Any]:
     check_snapshot_name(name)
-    if not org.store.has_snapshot(name):
-        raise not_found(f"No snapshot named '{name}'.", name=name)
-    ms = org.store.restore_snapshot(name)
-    org.refresh_identity()
+    try:
+        ms = org.restore(name)
+    except KeyError:
+        raise not_found(f"No snapshot named '{name}'.", name=name) from None
     return {"name": name, "status": "restored", "ms": round(ms, 1)}
 
 
@@ -84,9 +83,12 @@ def list_snapshots(org: Org) -> list[dict[str, Any]]:
 
 
 def drop_snapshot(org: Org, name: str) -> dict[str, Any]:
-    if name.startswith("__") or not org.store.has_snapshot(name):
-        raise not_found(f"No snapshot named '{name}'.", name=name)
-    org.store.drop_snapshot(name)
+    try:
+        if name.startswith("__"):
+            raise KeyError(name)
+        org.store.drop_snapshot(name)
+    except KeyError:
+        raise not_found(f"No snapshot named '{name}'.", name=name) from None
     return {"name": name, "status": "deleted"}
 
 
@@ -128,32 +130,22 @@ def replace_state(org: Org, document: Any, *, pristine: bool) -> dict[str, Any]:
         raise SevenPaceError("DbValidationError", "The fixture document must be an object "
                              "(JSON, or YAML sent as application/yaml).",
                              fields={"errors": [{"entry": "", "problem": "not an object"}]})
-    settings, clock = org.state()
-    store = org.store
-    store.save_snapshot(BACKUP)
+
+    def build(scratch: Store) -> None:
+        settings, clock = org.state()
+        load_fixture(scratch, document, name="document")
+        init_settings(scratch, settings, clock)
+
     try:
-        store.clear()
-        load_fixture(store, document, name="document")
-        org._init_settings(settings, clock)
-        org.refresh_identity()
+        org.replace(build, pristine=pristine)
     except FixtureError as exc:
-        store.restore_snapshot(BACKUP)
-        org.refresh_identity()
         problems = fixture_problems(exc)
         raise SevenPaceError(
             "DbValidationError",
             f"The fixture has {len(problems)} problem(s); nothing was changed. First: "
             f"{problems[0]['entry']}: {problems[0]['problem']}".replace(" : ", " "),
             fields={"errors": problems}) from exc
-    except BaseException:
-        store.restore_snapshot(BACKUP)
-        org.refresh_identity()
-        raise
-    finally:
-        store.drop_snapshot(BACKUP)
-    if pristine:
-        org.replace_pristine()
-    return {"status": "loaded", "counts": store.counts()}
+    return {"status": "loaded", "counts": org.store.counts()}
 
 
 SEED_KEYS = {"seed": "seed", "users": "users", "workItems": "work_items", "days": "days",
@@ -198,25 +190,27 @@ def seed_source(body: Any, base: DataSource | None = None) -> DataSource:
 
 
 def reseed(org: Org, body: Any) -> dict[str, Any]:
+    """Regenerate the organization (it keeps its name, settings and clock); the new data is
+    the state that reset returns to."""
     source = seed_source(body)
-    settings, clock = org.state()
-    name, collection = org.name, org.collection
-    org.load(source, settings, clock=clock, reuse=False)
-    rename_org(org, name, collection)
+
+    def build(scratch: Store) -> None:
+        settings, clock = org.state()
+        fill(scratch, source, settings, clock)
+        _rename(scratch, org.name, org.collection)
+
+    org.replace(build, pristine=True)
     return {"status": "seeded", "counts": org.store.counts()}
 
 
-def rename_org(org: Org, name: str, collection: str) -> None:
-    """Keep the organization's name after its data was regenerated (the generator names it)."""
-    if org.name == name and org.collection == collection:
-        return
-    with org.store.write() as session:
+def _rename(store: Store, name: str, collection: str) -> None:
+    """Give the organization row of ``store`` a name and collection (the generator names it
+    after the default organization)."""
+    with store.write() as session:
         row = session.exec(select(Organization)).first()
         if row is not None:
             row.name, row.collection = name, collection
             session.add(row)
-    org.refresh_identity()
-    org.replace_pristine()
 
 
 # -- organizations ----------------------------------------------------------------------------
@@ -234,26 +228,25 @@ def create_org(registry: Registry, body: Any, defaults: OrgSettings) -> Org:
     if name.lower() in RESERVED_ORG_NAMES:
         raise bad(f"'{name}' is reserved by the 7pace paths; choose another name.",
                   property="name")
-    if registry.get(name) is not None:
-        raise SevenPaceError("BadRequest", f"An organization named '{name}' exists already.",
-                             status=409, fields={"name": name})
     source = seed_source({k: v for k, v in body.items() if k != "name"})
-    org = Org(name, Store(":memory:"))
-    try:
-        org.load(source, defaults)
-        with org.store.write() as session:
-            row = session.exec(select(Organization)).first()
-            if row is not None:
-                row.name, row.collection = name, name
-                session.add(row)
-            _rename_domain(session, name)
-        _rekey_tokens(org.store, name)
-        org.refresh_identity()
-        org.replace_pristine()
-    except BaseException:
-        org.store.dispose()
-        raise
-    registry.add(org)
+    with registry.lock:  # one creation at a time: the name check and the add are one step
+        if registry.get(name) is not None:
+            raise SevenPaceError("BadRequest", f"An organization named '{name}' exists "
+                                 "already.", status=409, fields={"name": name})
+        org = Org(name, Store(":memory:"))
+        try:
+            org.store.create_schema()
+            fill(org.store, source, defaults, None)
+            _rename(org.store, name, name)
+            with org.store.write() as session:
+                _rename_domain(session, name)
+            _rekey_tokens(org.store, name)
+            org.refresh_identity()
+            org.replace_pristine()
+        except BaseException:
+            org.store.dispose()
+            raise
+        registry.add(org)
     return org
 
 
@@ -293,7 +286,10 @@ def delete_org(registry: Registry, name: str) -> Org:
     if org is registry.default:
         raise bad(f"'{org.name}' is the default organization and cannot be deleted.",
                   name=name)
-    return registry.remove(org.name)
+    with registry.lock:
+        if registry.get(org.name) is not org:
+            raise not_found(f"Unknown organization '{name}'.", name=name)
+        return registry.remove(org.name)
 
 
 # -- approvals --------------------------------------------------------------------------------

@@ -118,6 +118,8 @@ class SeedParams:
     work_items: int = 400
     days: int = 90
     worklogs: int | None = None
+    # The clock's "now" when the data is generated: nothing generated lies after it.
+    now: datetime | None = None
 
     def resolved_anchor(self) -> date:
         return self.anchor_date or datetime.now(UTC).date()
@@ -126,6 +128,7 @@ class SeedParams:
         """JSON-ready description (the anchor resolved), e.g. for ``dataset_info``."""
         data = asdict(self)
         data["anchor_date"] = self.resolved_anchor().isoformat()
+        data.pop("now")
         return data
 
     def validate(self) -> None:

@@ -10,16 +10,18 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from mockpace.common.dbspec import check_db
+from mockpace.store import lock
 from mockpace.store import tables as _tables  # noqa: F401  (registers the tables)
 
 MEMORY = ":memory:"
@@ -48,6 +50,16 @@ def current_schema() -> tuple[tuple[str, str, str], ...]:
     return tuple((row[0], row[1], row[2]) for row in rows)
 
 
+def database_file(db: str) -> Path | None:
+    """The SQLite file a ``--db`` value names; None for ``:memory:`` and other databases."""
+    if "://" in db:
+        url = make_url(db)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", MEMORY):
+            return Path(url.database or "").expanduser()
+        return None
+    return None if db == MEMORY else Path(db).expanduser()
+
+
 def database_url(db: str) -> tuple[str, Path | None, bool]:
     """Turn the ``--db`` value into (SQLAlchemy URL, SQLite file or None, is_temporary).
 
@@ -61,13 +73,42 @@ def database_url(db: str) -> tuple[str, Path | None, bool]:
             return db, Path(url.database or ""), False
         db = MEMORY
     if db == MEMORY:
-        base = "/dev/shm" if Path("/dev/shm").is_dir() else None
-        folder = Path(tempfile.mkdtemp(prefix="mockpace-", dir=base))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "mockpace.db"
+        path = _temporary_database()
         return f"sqlite:///{path}", path, True
     path = Path(db).expanduser()
     return f"sqlite:///{path}", path, False
+
+
+def temporary_base() -> Path:
+    """Where throw-away databases live: in RAM where /dev/shm exists."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() else Path(tempfile.gettempdir())
+
+
+_SWEPT: list[bool] = []
+_TEMP_LOCKS: dict[Path, FileLock] = {}
+
+
+def _temporary_database() -> Path:
+    """A new throw-away database file in its own folder, locked by this process while it lives
+    (removed by ``Store.dispose`` or at exit). The first one of a process also removes the
+    folders that processes gone without cleaning up (``kill -9``) left behind."""
+    base = temporary_base()
+    if not _SWEPT:
+        _SWEPT.append(True)
+        lock.sweep_stale(base)
+    folder = Path(tempfile.mkdtemp(prefix=lock.TEMP_PREFIX, dir=base))
+    path = folder / lock.TEMP_DB_NAME
+    _TEMP_LOCKS[path] = lock.hold(path)
+    atexit.register(_remove_temporary, path)
+    return path
+
+
+def _remove_temporary(path: Path) -> None:
+    shutil.rmtree(path.parent, ignore_errors=True)
+    held = _TEMP_LOCKS.pop(path, None)
+    if held is not None:
+        held.release()
 
 
 # Reads map the database file: every connection of the process (one per thread, plus the pool)
@@ -84,10 +125,13 @@ class Store:
     """One organization's database: engine with the pragmas mockpace needs, write sessions that
     take the SQLite write lock up front, bulk inserts and cheap snapshots."""
 
-    def __init__(self, db: str = MEMORY) -> None:
+    def __init__(self, db: str = MEMORY, *, read_only: bool = False) -> None:
+        """``read_only``: an existing database file opened only to read (``mockpace tokens``):
+        no pragma that writes, and SQLite refuses every write (``query_only``)."""
         self.url, self.path, self.temporary = database_url(db)
         self.is_sqlite = self.path is not None
-        if self.path is not None:
+        self.read_only = read_only
+        if self.path is not None and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -110,6 +154,9 @@ class Store:
     # -- set-up -------------------------------------------------------------------------------
     def _apply_pragmas(self, conn: sqlite3.Connection) -> None:
         """The pragmas of every connection that writes (pooled or raw)."""
+        if self.read_only:
+            conn.execute("PRAGMA query_only=ON")
+            return
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -132,6 +179,28 @@ class Store:
 
     def create_schema(self) -> None:
         SQLModel.metadata.create_all(self.engine)
+
+    def schema_tables(self) -> list[str]:
+        """The names of this mockpace's tables the database holds (none: a new file)."""
+        if not self.is_sqlite:
+            return []
+        names = {name for kind, name, _ in current_schema() if kind == "table"}
+        rows = self.fast_rows("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return sorted(row[0] for row in rows if row[0] in names)
+
+    def backup_file(self) -> Path:
+        """A consistent copy of the database file beside it (``<name>.<UTC time>.bak``),
+        taken with SQLite's backup API (a plain file copy could miss the WAL's pages)."""
+        assert self.path is not None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.{stamp}.bak")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.{stamp}-{n}.bak")
+        with closing(sqlite3.connect(target)) as copy:
+            self._backup(self._fast_conn(), copy)
+        return target
 
     def schema_is_current(self) -> bool:
         """True when the database has the tables and indexes this mockpace creates, exactly as
@@ -258,6 +327,8 @@ class Store:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            if self.read_only:
+                conn.execute("PRAGMA query_only=ON")
             setattr(self._local, attr, conn)
             self._fast_conns.append(conn)
         return conn
@@ -349,6 +420,21 @@ class Store:
             self._memory_snapshots[name] = (target, created)
         return created
 
+    def copy_from(self, other: Store) -> None:
+        """Replace this database's whole content with ``other``'s in one step: SQLite's backup
+        API writes it as one transaction, so a concurrent reader sees the old state or the new
+        one, never a mix; this process's writers queue on ``write_lock`` meanwhile."""
+        with self.write_lock:
+            source = other.engine.raw_connection()
+            target = self.engine.raw_connection()
+            try:
+                assert source.driver_connection is not None
+                assert target.driver_connection is not None
+                self._backup(source.driver_connection, target.driver_connection)
+            finally:
+                source.close()
+                target.close()
+
     def restore_snapshot(self, name: str) -> float:
         """Replace the database content with a saved snapshot; returns the milliseconds taken."""
         start = time.perf_counter()
@@ -384,3 +470,5 @@ class Store:
             conn.close()
         self._fast_conns.clear()
         self.engine.dispose()
+        if self.temporary and self.path is not None:
+            _remove_temporary(self.path)

@@ -213,8 +213,7 @@ class Mockpace:
         if pristine is not None and pristine[1] == self.server.pristine_at:
             org.reset()
         else:
-            org.store.restore_snapshot(START_SNAPSHOT)
-            org.refresh_identity()
+            org.restore(START_SNAPSHOT)
             org.replace_pristine()
             self.server.pristine_at = org.store._memory_snapshots[PRISTINE][1]
         self.clear_faults()

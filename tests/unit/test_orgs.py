@@ -15,14 +15,14 @@ def test_file_database_is_reused_and_start_settings_come_from_the_flags(tmp_path
     db = str(tmp_path / "reuse.db")
     source = DataSource(fixture=str(SMALL_FIXTURE))
     first = Org("x", Store(db))
-    assert first.load(source, OrgSettings()) is True
+    assert first.load(source, OrgSettings()).action == "created"
     first.update_settings({"lenient_params": True})
     first.set_clock(Clock().frozen(Clock().now()))
     counts = first.store.counts()
     first.store.dispose()
 
     second = Org("x", Store(db))
-    assert second.load(source, OrgSettings(prevent_future_time=True)) is False  # reused
+    assert second.load(source, OrgSettings(prevent_future_time=True)).action == "reused"
     assert second.store.counts() == counts
     settings = second.settings()
     assert settings.prevent_future_time is True  # the new start-up value
@@ -32,16 +32,26 @@ def test_file_database_is_reused_and_start_settings_come_from_the_flags(tmp_path
     second.store.dispose()
 
 
-def test_different_data_parameters_regenerate(tmp_path: Path) -> None:
+def test_an_existing_file_is_kept_whatever_the_data_flags_until_fresh(tmp_path: Path) -> None:
+    """A restart with other data parameters (another day, other sizes) keeps the user's data
+    (issue 11 item 3); only ``fresh`` rebuilds it."""
     db = str(tmp_path / "regen.db")
     org = Org("x", Store(db))
-    assert org.load(DataSource(seed=1, users=6, work_items=30, days=5), OrgSettings())
-    users = org.store.counts()["users"]
+    assert org.load(DataSource(seed=1, users=6, work_items=30, days=5), OrgSettings()).action \
+        == "created"
+    counts = org.store.counts()
     org.store.dispose()
     again = Org("x", Store(db))
-    assert again.load(DataSource(seed=1, users=8, work_items=30, days=5), OrgSettings())
-    assert again.store.counts()["users"] == users + 2
+    opened = again.load(DataSource(seed=2, users=8, work_items=31, days=6), OrgSettings())
+    assert (opened.action, opened.backup, bool(opened)) == ("reused", None, False)
+    assert again.store.counts() == counts
     again.store.dispose()
+    fresh = Org("x", Store(db))
+    opened = fresh.load(DataSource(seed=1, users=8, work_items=30, days=5), OrgSettings(),
+                        fresh=True)
+    assert (opened.action, opened.backup) == ("rebuilt", None)
+    assert fresh.store.counts()["users"] == 8
+    fresh.store.dispose()
 
 
 def test_fixture_settings_survive_start_and_reset(tmp_path: Path) -> None:
@@ -57,10 +67,10 @@ def test_fixture_settings_survive_start_and_reset(tmp_path: Path) -> None:
     assert org.settings().prevent_future_time is True
 
 
-def test_a_database_built_with_another_schema_is_rebuilt_not_reused(tmp_path: Path) -> None:
+def test_a_database_built_with_another_schema_is_backed_up_then_rebuilt(tmp_path: Path) -> None:
     """A file database from an earlier mockpace (here: worklogs without a column this one
     has, the same data source) must not be reused as it is: queries would fail on the missing
-    column. It is rebuilt with the current schema and the data generated again."""
+    column. A copy of the old file is kept, then it is rebuilt with the current schema."""
     import sqlite3
 
     db = tmp_path / "old.db"
@@ -72,14 +82,23 @@ def test_a_database_built_with_another_schema_is_rebuilt_not_reused(tmp_path: Pa
     with sqlite3.connect(db) as conn:  # a table of the user's own does not matter
         conn.execute("CREATE TABLE my_notes (note TEXT)")
     again = Org("x", Store(str(db)))
-    assert again.load(source, OrgSettings()) is False  # reused
+    assert again.load(source, OrgSettings()).action == "reused"
     again.store.dispose()
     with sqlite3.connect(db) as conn:  # what an older schema looked like
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("ALTER TABLE worklogs DROP COLUMN is_from_api")
 
     second = Org("x", Store(str(db)))
-    assert second.load(source, OrgSettings()) is True  # regenerated
+    opened = second.load(source, OrgSettings())
+    assert opened.action == "rebuilt"
+    assert opened.backup is not None and opened.backup.parent == tmp_path
+    assert opened.backup.name.startswith("old.db.") and opened.backup.name.endswith(".bak")
+    with sqlite3.connect(opened.backup) as conn:  # the old file, whole
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(worklogs)")}
+        assert "is_from_api" not in columns
+        assert conn.execute("SELECT count(*) FROM worklogs WHERE is_deleted = 0").fetchone() \
+            == (counts["workLogs"],)
+        assert conn.execute("SELECT count(*) FROM my_notes").fetchone() == (0,)
     assert second.store.counts() == counts
     assert second.store.fast_rows(
         "SELECT count(is_from_api) FROM worklogs WHERE is_deleted = 0")[0][0] == counts["workLogs"]

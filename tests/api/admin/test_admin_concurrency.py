@@ -1,0 +1,113 @@
+"""The admin plane under concurrent calls, against a live server (real threads, real HTTP):
+every state change (reset, seed, fixtures, import, snapshot restore) happens whole or not at
+all, and the organization is whole and consistent afterwards (issue 11 item 1)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from mockpace.orgs import DataSource
+from mockpace.testing.plugin import LiveServer
+from tests.conftest import SMALL_FIXTURE, build_app
+
+HEADERS = {"X-Mockpace-Request": "test"}
+SEED = {"seed": 7, "users": 6, "workItems": 30, "days": 10, "anchorDate": "2026-11-02"}
+
+
+@pytest.fixture
+def live() -> Iterator[httpx.Client]:
+    server = LiveServer(build_app(DataSource(fixture=str(SMALL_FIXTURE)))).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60, headers=HEADERS) as client:
+            yield client
+    finally:
+        server.stop()
+        server.app.state.registry.default.store.dispose()
+
+
+def _state(client: httpx.Client) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    counts = client.get("/_mockpace/health").json()["counts"]
+    return counts, client.get("/_mockpace/tokens").json()
+
+
+def _whole(client: httpx.Client, allowed: list[dict[str, int]]) -> None:
+    """The organization holds one of the states a call could have left, and every listed
+    token works."""
+    counts, tokens = _state(client)
+    assert counts in allowed
+    assert len(tokens) == counts["users"]
+    for entry in tokens:
+        me = client.get("/api/rest/me?api-version=3.2",
+                        headers={"Authorization": f"Bearer {entry['token']}"})
+        assert me.status_code == 200, (entry, me.text)
+        assert entry["userId"] in me.text
+
+
+def test_two_concurrent_imports_both_succeed(live: httpx.Client) -> None:
+    document = live.get("/_mockpace/export").json()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: live.post("/_mockpace/import", json=document),
+                                range(16)))
+    assert [a.status_code for a in answers] == [200] * 16, [a.text for a in answers]
+    assert live.get("/_mockpace/export").json() == document
+
+
+def test_concurrent_fixtures_and_seed_never_collide(live: httpx.Client) -> None:
+    document = live.get("/_mockpace/export").json()
+
+    def call(i: int) -> httpx.Response:
+        if i % 2:
+            return live.post("/_mockpace/fixtures", json=document)
+        return live.post("/_mockpace/seed", json=SEED)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(call, range(12)))
+    assert [a.status_code for a in answers] == [200] * 12, [a.text for a in answers]
+
+
+def test_mixed_admin_calls_leave_the_organization_whole(live: httpx.Client) -> None:
+    small_counts, _ = _state(live)
+    document = live.get("/_mockpace/export").json()
+    assert live.post("/_mockpace/snapshots/start").status_code == 200
+    seeded = live.post("/_mockpace/seed", json=SEED)
+    assert seeded.status_code == 200
+    seeded_counts = seeded.json()["counts"]
+    assert live.post("/_mockpace/fixtures", json=document).status_code == 200
+    rng = random.Random(11)
+    plan = [rng.choice(["reset", "seed", "fixtures", "import", "save", "restore", "read"])
+            for _ in range(48)]
+
+    def call(op: str) -> tuple[str, int, str]:
+        if op == "reset":
+            answer = live.post("/_mockpace/reset")
+        elif op == "seed":
+            answer = live.post("/_mockpace/seed", json=SEED)
+        elif op == "fixtures":
+            answer = live.post("/_mockpace/fixtures", json=document)
+        elif op == "import":
+            answer = live.post("/_mockpace/import", json=document)
+        elif op == "save":
+            answer = live.post("/_mockpace/snapshots/mid")
+        elif op == "restore":
+            answer = live.post("/_mockpace/snapshots/start/restore")
+        else:
+            answer = live.get("/_mockpace/health")
+            if answer.status_code == 200:
+                assert answer.json()["counts"] in (small_counts, seeded_counts), answer.text
+        return op, answer.status_code, answer.text
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(call, plan))
+    assert [r for r in results if r[1] != 200] == []
+    _whole(live, [small_counts, seeded_counts])
+    # the state reset returns to was written whole by the last seed or fixtures call
+    assert live.post("/_mockpace/reset").status_code == 200
+    _whole(live, [small_counts, seeded_counts])
+    assert live.post("/_mockpace/snapshots/mid/restore").status_code == 200
+    _whole(live, [small_counts, seeded_counts])
