@@ -103,7 +103,8 @@ class HarnessMiddleware:
                 # NTLM/Negotiate messages change with every request: they share the bucket
                 # of requests without a token (one key, not one per message)
                 key = token if token and scheme in ("bearer", "basic") else "-"
-                wait = state.limiter.check(key, clock.now().timestamp(), per_minute, per_hour)
+                wait = state.limiter.check(key, clock.now().timestamp(), per_minute, per_hour,
+                                           org.epoch)
                 if wait is not None:
                     response = error_response(
                         Request(scope), 429, "QuoteExceededError", QUOTA_MESSAGE,

@@ -1,6 +1,11 @@
 """Per-token quotas like the real service's (as documented): sliding windows of one minute and
 one hour, measured on the organization's clock so a test can move past a window with
-``PUT /_mockpace/clock {"advance": 60}``."""
+``PUT /_mockpace/clock {"advance": 60}``.
+
+Windows never outlive the state they were counted in: a reset, seed, import, fixture load or
+snapshot restore of the organization (its ``epoch`` changes) starts them afresh, and so does a
+clock moved back (hits later than the new "now" are forgotten), so ``Retry-After`` is never
+longer than the window."""
 
 from __future__ import annotations
 
@@ -15,16 +20,24 @@ class RateLimiter:
     def __init__(self) -> None:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._epoch: int | None = None
 
     def clear(self) -> None:
         with self._lock:
             self._hits.clear()
 
-    def check(self, key: str, now: float, per_minute: int, per_hour: int) -> int | None:
+    def check(self, key: str, now: float, per_minute: int, per_hour: int,
+              epoch: int = 0) -> int | None:
         """Record a request at ``now`` (epoch seconds) and return None, or refuse it (not
-        recorded) and return the seconds to wait."""
+        recorded) and return the seconds to wait. ``epoch``: the organization's, whose change
+        clears every window."""
         with self._lock:
+            if epoch != self._epoch:
+                self._hits.clear()
+                self._epoch = epoch
             hits = self._hits.setdefault(key, deque())
+            while hits and hits[-1] > now:  # counted before the clock was moved back
+                hits.pop()
             horizon = HOUR if per_hour else MINUTE
             while hits and hits[0] <= now - horizon:
                 hits.popleft()

@@ -51,3 +51,26 @@ def test_per_hour_quota_and_retry_after(small_client: TestClient, small_app: Any
 def test_off_by_default(small_client: TestClient, small_app: Any) -> None:
     token = next(iter(tokens(small_app).values()))
     assert {small_client.get(ME, headers=bearer(token)).status_code for _ in range(30)} == {200}
+
+
+def test_a_clock_moved_back_and_a_reset_start_fresh_windows(small_client: TestClient,
+                                                            small_app: Any) -> None:
+    """Issue 11 item 18: windows counted before a clock move back, or before a reset, no
+    longer refuse requests (a Retry-After longer than the window was the symptom)."""
+    client = small_client
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T10:00:00Z"})
+    client.patch("/_mockpace/settings", json={"rate_limit_per_minute": 2})
+    token = next(iter(tokens(small_app).values()))
+    assert [client.get(ME, headers=bearer(token)).status_code for _ in range(3)] \
+        == [200, 200, 429]
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T09:59:44Z"})  # 16 s back
+    assert [client.get(ME, headers=bearer(token)).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(ME, headers=bearer(token))
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "60"
+    # a reset restores the start state; the windows start again with it
+    assert client.post("/_mockpace/reset").status_code == 200
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T09:59:44Z"})
+    client.patch("/_mockpace/settings", json={"rate_limit_per_minute": 2})
+    assert [client.get(ME, headers=bearer(token)).status_code for _ in range(3)] \
+        == [200, 200, 429]
