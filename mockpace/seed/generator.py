@@ -303,6 +303,14 @@ class _Generator:
         self.first_secs = self.first_day * 86400
         # Nothing is created or edited later than the end of the anchor day in UTC-12.
         self.limit_secs = (self.anchor_day + 1) * 86400 + 12 * 3600
+        # ... nor later than the clock's "now" when it falls on the anchor day (in some time
+        # zone) or in the hours after it: the default anchor is today, whose later hours have
+        # not happened yet. An anchor the user put in the future keeps its data.
+        self.cutoff: int | None = None
+        if params.now is not None:
+            now_secs = int(params.now.timestamp())
+            if self.anchor_day * 86400 - 14 * 3600 <= now_secs < self.limit_secs:
+                self.cutoff = self.limit_secs = now_secs
         self.work_item_rows: list[Sequence[Any]] = []
 
     def guid(self) -> str:
@@ -586,6 +594,8 @@ class _Generator:
         workers = self.workers or self.users
         span_start = self.first_secs - 120 * 86400
         anchor_end = (self.anchor_day + 1) * 86400 - 1
+        # Dates end by the clock's now; the random draws (states by age) do not depend on it.
+        last = anchor_end if self.cutoff is None else min(anchor_end, self.cutoff)
         rows: list[list[Any]] = []
         self.task_pool: list[list[int]] = [[] for _ in self.projects]
         self.other_pool: list[int] = []
@@ -609,11 +619,11 @@ class _Generator:
                     created = created_of[parent_id - FIRST_WORK_ITEM_ID] + int(
                         rnd() * 21 * 86400
                     )
-                created = min(created, anchor_end - 3600)
+                age = (anchor_end - min(created, anchor_end - 3600)) / \
+                    ((anchor_end - span_start) or 1)  # older items are more likely finished
+                created = min(created, last - 3600)
                 created_of.append(created)
-                changed = min(created + int(rnd() * 30 * 86400), anchor_end)
-                # Older items are more likely finished.
-                age = (anchor_end - created) / ((anchor_end - span_start) or 1)
+                changed = min(created + int(rnd() * 30 * 86400), last)
                 open_states, done, removed = template.states[kind]
                 r = rnd()
                 if removed and r < 0.02:
@@ -825,6 +835,7 @@ class _Generator:
         billable_items = self.billable_items
         ids = iter(self.worklog_ids)
         limit = self.limit_secs
+        cutoff = self.cutoff if self.cutoff is not None else 1 << 62
         deleted_slots = self.deleted_slots
         counts = self.slot_counts
 
@@ -899,7 +910,8 @@ class _Generator:
                 created_text = (f"{day_text[day_s - d0]} {minute_text[rem // 60]}:"
                                 f"{rem % 60:02d}.{int(rnd() * 1e6):06d}")
                 if deleted or rnd() < 0.03:
-                    day_s, rem = divmod(created + 600 + int(rnd() * 172800), 86400)
+                    day_s, rem = divmod(min(created + 600 + int(rnd() * 172800),
+                                            max(created, cutoff)), 86400)
                     edited_text = (f"{day_text[day_s - d0]} {minute_text[rem // 60]}:"
                                    f"{rem % 60:02d}.{int(rnd() * 1e6):06d}")
                     editor: str | None = (
@@ -909,8 +921,8 @@ class _Generator:
                 else:
                     edited_text, editor, changed = created_text, None, 0
                 day_s, rem = divmod(start, 86400)
-                yield (
-                    guid_from_bits(next(ids)),
+                row = (
+                    guid_from_bits(next(ids)) if end <= cutoff else "",
                     uid,
                     uid if rnd() < 0.97 else admin_ids[int(rnd() * n_admins)],
                     editor,
@@ -932,6 +944,8 @@ class _Generator:
                     1 if billable else 0,
                     1 if deleted else 0,
                 )
+                if end <= cutoff:  # else it would lie in the future of the clock (all the
+                    yield row      # random draws made, so the rows before it stay the same)
 
     # -- time approvals ------------------------------------------------------------------------
     def approval_rows(self) -> list[tuple[Any, ...]]:
@@ -974,6 +988,9 @@ class _Generator:
                     approval = submitted + 3600 + int(rnd() * 2 * 86400)
                     approved_by = manager.id
                     modified = approval
+                if self.cutoff is not None:
+                    submitted, modified = min(submitted, self.cutoff), min(modified, self.cutoff)
+                    approval = min(approval, self.cutoff) if approval else approval
                 submitted_text = None if state == APPROVAL_CLOSED else fmt(submitted)
                 rows.append((
                     self.guid(), user.id, self._date(monday), self._date(monday + 6), state,

@@ -490,3 +490,74 @@ def test_generate_queues_on_the_write_lock_and_restores_foreign_keys() -> None:
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.dispose()
+
+
+# Columns that record something that happened (not plans such as due dates or sprint ends).
+EVENT_COLUMNS = {
+    "worklogs": ("timestamp", "created_timestamp", "edited_timestamp"),
+    "work_items": ("created_date", "changed_date", "microsoft_vsts_common_activateddate",
+                   "microsoft_vsts_common_closeddate", "microsoft_vsts_common_resolveddate",
+                   "microsoft_vsts_common_statechangedate"),
+    "time_approvals": ("modification_timestamp", "submitted_timestamp", "approval_timestamp"),
+    "budgets": ("created_date", "closed_date"),
+    "api_tokens": ("created_at",),
+}
+
+
+def _latest_events(store: Store) -> dict[str, str]:
+    latest = {}
+    for table, columns in EVENT_COLUMNS.items():
+        for column in columns:
+            value = store.fast_rows(f"SELECT max({column}) FROM {table}")[0][0]
+            if value is not None:
+                latest[f"{table}.{column}"] = str(value)
+    return latest
+
+
+@pytest.mark.parametrize("now_text", ["2026-11-02 06:49:00", "2026-11-02 00:30:00",
+                                      "2026-11-03 05:00:00"])
+def test_nothing_generated_lies_after_now_on_the_anchor_day(now_text: str) -> None:
+    """Issue 11 item 15: at 06:49 UTC on the anchor day an entry from 08:15 to 14:15 was
+    listed. With the clock's now on (or just after) the anchor day, no event lies after it;
+    worklogs end by then."""
+    now = datetime.fromisoformat(now_text + "+00:00")
+    store = Store(":memory:")
+    store.create_schema()
+    generate(store, SeedParams(seed=3, anchor_date=date(2026, 11, 2), users=30,
+                               work_items=200, days=30, now=now))
+    late = {k: v for k, v in _latest_events(store).items() if v > now_text + ".999999"}
+    assert late == {}
+    end = store.fast_rows("SELECT max(datetime(timestamp, '+' || length || ' seconds')) "
+                          "FROM worklogs")[0][0]
+    assert end <= now_text
+    # exactly the entries that ended by then are kept (the others are as without a clock)
+    kept = _work(store, "1")
+    store.dispose()
+    unbounded = Store(":memory:")
+    unbounded.create_schema()
+    generate(unbounded, SeedParams(seed=3, anchor_date=date(2026, 11, 2), users=30,
+                                   work_items=200, days=30))
+    ended = f"datetime(timestamp, '+' || length || ' seconds') <= '{now_text}'"
+    assert kept == _work(unbounded, ended)
+    if now_text.startswith("2026-11-02"):  # on the anchor day itself some work is left out
+        assert len(kept) < len(_work(unbounded, "1"))
+    unbounded.dispose()
+
+
+def _work(store: Store, where: str) -> set[tuple[Any, ...]]:
+    return set(store.fast_rows(f"SELECT user_id, timestamp, length "
+                               f"FROM worklogs WHERE {where}"))
+
+
+def test_a_clock_before_the_anchor_day_changes_nothing() -> None:
+    """An anchor the user puts in the future keeps its data, byte for byte."""
+    def rows(now: datetime | None) -> list[Any]:
+        store = Store(":memory:")
+        store.create_schema()
+        generate(store, SeedParams(seed=3, anchor_date=date(2026, 11, 2), users=5,
+                                   work_items=30, days=10, now=now))
+        result = store.fast_rows("SELECT * FROM worklogs ORDER BY id")
+        store.dispose()
+        return result
+
+    assert rows(datetime.fromisoformat("2026-10-01T00:00:00+00:00")) == rows(None)
