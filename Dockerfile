@@ -6,6 +6,9 @@
 #   docker run --rm -p 8765:8765 -e MOCKPACE_SEED=7 -e MOCKPACE_STRICT_CONTRACT=true mockpace
 #   # persist the database across restarts in a volume:
 #   docker run --rm -p 8765:8765 -v mockpace-data:/data -e MOCKPACE_DB=/data/mockpace.db mockpace
+#   # the container listens on 0.0.0.0: protect the admin plane (every token, reset, import)
+#   # with a key whenever others can reach the port (mockpace warns at start-up without one):
+#   docker run --rm -p 8765:8765 -e MOCKPACE_ADMIN_KEY=change-me mockpace
 #   # serve a fixture file instead of generated data:
 #   docker run --rm -p 8765:8765 -v $PWD/my.yaml:/fixtures/my.yaml:ro \
 #       -e MOCKPACE_FIXTURE=/fixtures/my.yaml mockpace
@@ -28,7 +31,9 @@ RUN pip install . \
 USER mockpace
 
 # MOCKPACE_DB=:memory: keeps the data in RAM (fresh on every start); set it to a file under
-# /data (the volume) to keep it. MOCKPACE_ANCHOR_DATE pins the generated dates.
+# /data (the volume) to keep it: an existing file is reused as it is (MOCKPACE_FRESH=true
+# rebuilds it). MOCKPACE_ANCHOR_DATE pins the generated dates. MOCKPACE_ADMIN_KEY (unset here)
+# guards the admin plane; the health check below sends it when set.
 ENV MOCKPACE_HOST=0.0.0.0 \
     MOCKPACE_PORT=8765 \
     MOCKPACE_DB=:memory:

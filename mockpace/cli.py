@@ -99,7 +99,7 @@ SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "allowed_hos
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=err, transient=True)
+                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     tasks: dict[str, Any] = {}
 
     def report(phase: str, done: int, total: int) -> None:
@@ -273,13 +273,13 @@ def serve(**given: Any) -> None:
         out.print(f"  Admin user {admin['email']}  token [bold]{admin['token']}[/]")
     out.print(f"  All tokens: {command_name()} tokens, or GET /_mockpace/tokens", highlight=False)
     if opened.backup is not None:
-        err.print(f"warning: the database file had another schema; the old file is kept at "
-                  f"{opened.backup}", highlight=False)
+        click.echo(f"mockpace: warning: the database file had another schema; the old file "
+                   f"is kept at {opened.backup}", err=True)
     if not loopback and not settings.admin_key:
-        err.print(f"warning: listening on {settings.host or '0.0.0.0'} without admin_key: "
-                  f"anyone who reaches {', '.join(others) or 'this machine'} can read every "
-                  "token and change or reset the data through /_mockpace; set --admin-key "
-                  "(MOCKPACE_ADMIN_KEY)", highlight=False)
+        click.echo(f"mockpace: warning: listening on {settings.host or '0.0.0.0'} without "
+                   f"admin_key: anyone who reaches {', '.join(others) or 'this machine'} can "
+                   "read every token and change or reset the data through /_mockpace; set "
+                   "--admin-key (MOCKPACE_ADMIN_KEY)", err=True)
     try:
         if settings.workers > 1:
             # Workers build their own app from MOCKPACE_* and reuse the database opened above

@@ -10,7 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 import mockpace
-from mockpace.admin import service
+from mockpace.admin import guard, service
 from mockpace.admin.service import token_list
 from mockpace.common.clock import Clock
 from mockpace.common.context import registry_of
@@ -28,15 +28,25 @@ def check_admin_key(
     request: Request,
     key: Annotated[str | None, Header(alias="X-Mockpace-Admin-Key")] = None,
 ) -> None:
-    expected = request.app.state.server_settings.admin_key
+    """The guard of every admin route (mockpace/admin/guard.py): Host check when bound to
+    loopback, the admin key, and no state change by a simple cross-origin request."""
+    settings = request.app.state.server_settings
+    expected = settings.admin_key
     if request.url.path in PUBLIC_PATHS:
         return  # the admin docs page: a browser cannot send the key header
+    network = guard.over_network(request.scope)
+    if network:
+        guard.check_host(settings.host, request.headers.get("host"),
+                         settings.allowed_host_names())
     if expected and key != expected:
         raise SevenPaceError(
             "UnauthorizedError",
             "The admin plane needs the header X-Mockpace-Admin-Key with the configured key.",
             status=401,
         )
+    if network:
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        guard.check_not_simple(request.method, request.headers, own)
 
 
 router = APIRouter(prefix="/_mockpace", tags=["admin"], dependencies=[Depends(check_admin_key)])

@@ -147,7 +147,10 @@ class Mockpace:
         self.server = server
         self.url = server.url
         self.api_version = api_version
-        self.admin = httpx.Client(base_url=f"{self.url}/_mockpace", timeout=30)
+        # the header makes every admin POST one a web page cannot send (mockpace refuses
+        # bodiless POSTs without it)
+        self.admin = httpx.Client(base_url=f"{self.url}/_mockpace", timeout=30,
+                                  headers={"X-Mockpace-Request": "pytest"})
         self._clients: list[httpx.Client] = []
         self._tokens: list[dict[str, Any]] | None = None
 
