@@ -111,3 +111,20 @@ def test_mixed_admin_calls_leave_the_organization_whole(live: httpx.Client) -> N
     _whole(live, [small_counts, seeded_counts])
     assert live.post("/_mockpace/snapshots/mid/restore").status_code == 200
     _whole(live, [small_counts, seeded_counts])
+
+
+def test_concurrent_organization_creates_and_deletes(live: httpx.Client) -> None:
+    body = {"name": "fab", "seed": 3, "users": 3, "workItems": 10, "days": 3}
+    with ThreadPoolExecutor(6) as pool:
+        created = list(pool.map(lambda _: live.post("/_mockpace/orgs", json=body), range(6)))
+    assert sorted(a.status_code for a in created) == [201] + [409] * 5
+    orgs = live.get("/_mockpace/orgs").json()
+    assert [o["name"] for o in orgs] == ["contoso", "fab"]
+    token = next(a for a in created if a.status_code == 201).json()["tokens"][0]["token"]
+    me = live.get("/api/fab/rest/me?api-version=3.2",
+                  headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    with ThreadPoolExecutor(6) as pool:
+        deleted = list(pool.map(lambda _: live.delete("/_mockpace/orgs/fab"), range(6)))
+    assert sorted(a.status_code for a in deleted) == [200] + [404] * 5
+    assert [o["name"] for o in live.get("/_mockpace/orgs").json()] == ["contoso"]
