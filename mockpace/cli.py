@@ -117,15 +117,17 @@ def load_org(settings: ServerSettings) -> tuple[Any, Any, Any]:
     from mockpace.app import build_default_org
     from mockpace.seed import FixtureError
     from mockpace.store.engine import database_file
-    from mockpace.store.lock import DatabaseInUse, hold
+    from mockpace.store.lock import DatabaseInUse, hold, lock_path
 
     db = settings.db or default_db_path()
     bar, report = _progress()
     held = None
+    created_lock = None
     try:
         path = database_file(db)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            created_lock = None if lock_path(path).exists() else lock_path(path)
             held = hold(path)
         with bar:
             org, opened = build_default_org(settings, progress=report)
@@ -133,6 +135,8 @@ def load_org(settings: ServerSettings) -> tuple[Any, Any, Any]:
     except BaseException as exc:
         if held is not None:
             held.release()
+            if created_lock is not None:  # no lock file left beside a path that failed
+                created_lock.unlink(missing_ok=True)
         if isinstance(exc, DatabaseInUse):
             raise CliError(str(exc)) from None
         if isinstance(exc, FixtureError):
@@ -140,11 +144,15 @@ def load_org(settings: ServerSettings) -> tuple[Any, Any, Any]:
         if isinstance(exc, OSError):
             raise CliError(f"cannot use {settings.fixture or db}: {exc.strerror or exc}") \
                 from None
+        import sqlite3
+
         from sqlalchemy.exc import SQLAlchemyError
 
-        if isinstance(exc, SQLAlchemyError):  # a database URL that cannot be opened
+        # a database that cannot be opened (a folder, a file that is not a database)
+        if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+            first = (str(exc).splitlines() or [""])[0]
             raise CliError(f"cannot open database {db}: {exc.__class__.__name__}: "
-                           f"{str(exc).splitlines()[0]}") from None
+                           f"{first}") from None
         raise
 
 

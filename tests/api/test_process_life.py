@@ -106,8 +106,8 @@ def test_restart_with_another_day_and_other_flags_keeps_every_write(tmp_path: Pa
     finally:
         assert second.stop() == 0
     assert "reused as it is" in second.out
-    assert "--anchor-date, --users, --seed ignored" in " ".join(second.out.split()) or \
-        "ignored" in second.out
+    assert "note: --seed, --anchor-date, --users ignored: the file holds data already" \
+        in second.out
     assert _comments(db) == {"mine 0", "mine 1", "mine 2"}
     # --fresh (or MOCKPACE_FRESH) rebuilds it, as asked
     third = Server("--db", str(db), *SMALL, env={"MOCKPACE_FRESH": "true"})
@@ -164,6 +164,14 @@ def test_bad_clock_and_unusable_db_are_one_line(tmp_path: Path) -> None:
     result = run("serve", "--db", "/proc/x.db", "--port", str(free_port()), timeout=60)
     assert_one_line_error(result, "/proc/x.db")
     assert_one_line_error(run("seed", "--db", "/proc/x.db", timeout=60), "/proc/x.db")
+    # a folder, a file that is not a database: one line, and no lock file left beside them
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("hello")
+    for db, words in ((tmp_path, ("unable to open",)), (not_db, ("not a database",))):
+        assert_one_line_error(run("serve", "--db", str(db), "--port", str(free_port())),
+                              str(db), *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert not (tmp_path.parent / f"{tmp_path.name}.lock").exists()
 
 
 def _temporary_folders(pid: int) -> set[Path]:
