@@ -121,7 +121,6 @@ class Org:
     def __init__(self, name: str, store: Store) -> None:
         self.name = name
         self.store = store
-        self._lock = threading.Lock()
         self.state_lock = threading.RLock()
         # Bumped by every replacement of the state: what is kept beside the database (the
         # rate-limit windows) starts afresh with it.
@@ -239,7 +238,7 @@ class Org:
         return self.state()[1]
 
     def update_settings(self, changes: dict[str, Any]) -> OrgSettings:
-        with self._lock:
+        with self.state_lock:  # read, change, write: never between a replacement's read and swap
             updated = self.settings().patched(changes)
             with self.store.write() as session:
                 for name in changes:
@@ -247,9 +246,10 @@ class Org:
             return updated
 
     def set_clock(self, clock: Clock) -> Clock:
-        with self.store.write() as session:
-            session.merge(Setting(name=CLOCK_KEY, value=clock.to_json()))
-        return clock
+        with self.state_lock:  # never between a replacement's read of the clock and its swap
+            with self.store.write() as session:
+                session.merge(Setting(name=CLOCK_KEY, value=clock.to_json()))
+            return clock
 
 
 class Registry:
