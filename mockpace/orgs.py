@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -277,7 +278,10 @@ class Registry:
             org = orgs.pop(name.lower())
             self._orgs = orgs
         with org.state_lock:  # no state change of it is under way
-            org.store.dispose()
+            # Requests already under way still use its database: closing it under them
+            # crashed the process (sqlite3 on a closed, memory-mapped connection). It closes
+            # when the last of them lets go of the organization.
+            weakref.finalize(org, org.store.dispose)
         return org
 
     def get(self, name: str) -> Org | None:
