@@ -214,18 +214,10 @@ class Store:
         return tuple(row for row in actual if row[1] in names) == expected
 
     def rebuild_schema(self) -> None:
-        """Drop and re-create every table: for a file database built with another schema."""
+        """Drop and re-create every table: a file rebuilt (another schema, or ``--fresh``)."""
         with self.write_lock:
             SQLModel.metadata.drop_all(self._write_engine)
             SQLModel.metadata.create_all(self._write_engine)
-
-    def clear(self) -> None:
-        """Delete every row of every table (schema kept), in one transaction."""
-        with self.write_lock, self._write_engine.begin() as conn:
-            if self.is_sqlite:
-                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                conn.execute(table.delete())
 
     # -- sessions -----------------------------------------------------------------------------
     @contextmanager
@@ -458,9 +450,6 @@ class Store:
 
     def snapshots(self) -> list[tuple[str, datetime]]:
         return [(n, c) for n, (_, c) in self._memory_snapshots.items() if not n.startswith("__")]
-
-    def has_snapshot(self, name: str) -> bool:
-        return name in self._memory_snapshots
 
     def dispose(self) -> None:
         for conn, _ in self._memory_snapshots.values():
