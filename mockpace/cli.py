@@ -297,7 +297,7 @@ def serve(**given: Any) -> None:
             os.environ["MOCKPACE_FRESH"] = "false"
             os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None \
                 else str(org.store.path)
-            org.store.dispose()
+            org.store.dispose(keep_file=True)  # removed at exit, after the workers
             uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
                         port=settings.port, workers=settings.workers,
                         log_level=settings.log_level, access_log=not settings.request_log)

@@ -451,7 +451,9 @@ class Store:
     def snapshots(self) -> list[tuple[str, datetime]]:
         return [(n, c) for n, (_, c) in self._memory_snapshots.items() if not n.startswith("__")]
 
-    def dispose(self) -> None:
+    def dispose(self, *, keep_file: bool = False) -> None:
+        """Close every connection and drop the snapshots; a throw-away database's folder goes
+        too, unless ``keep_file`` (other processes take it over: ``serve --workers``)."""
         for conn, _ in self._memory_snapshots.values():
             conn.close()
         self._memory_snapshots.clear()
@@ -459,5 +461,5 @@ class Store:
             conn.close()
         self._fast_conns.clear()
         self.engine.dispose()
-        if self.temporary and self.path is not None:
+        if self.temporary and self.path is not None and not keep_file:
             _remove_temporary(self.path)

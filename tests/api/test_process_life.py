@@ -197,6 +197,19 @@ def test_signals_stop_cleanly_and_leave_nothing_behind(sig: int) -> None:
     assert not any(folder.exists() for folder in mine)
 
 
+def test_workers_share_a_throw_away_database_until_the_stop() -> None:
+    server = Server("--db", ":memory:", "--workers", "2", *SMALL)
+    mine = _temporary_folders(server.proc.pid)
+    assert len(mine) == 1
+    # both workers answer, from the one database the parent built
+    seen = {tuple(server.get("/_mockpace/health").json()["counts"].items()) for _ in range(20)}
+    assert len(seen) == 1
+    assert dict(next(iter(seen)))["users"] == 4
+    assert server.stop(signal.SIGTERM) == 0, server.err
+    assert "Traceback" not in server.err
+    assert not any(folder.exists() for folder in mine)
+
+
 def test_folders_of_killed_processes_are_swept(tmp_path: Path) -> None:
     code = ("import sys, time; from mockpace.store import Store; s = Store(':memory:'); "
             "print(s.path, flush=True); time.sleep(60)")
