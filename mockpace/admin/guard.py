@@ -7,10 +7,10 @@ no state change by a request a web page could send across origins (CSRF).
 - Bound to another address (Docker, a team server), the user chose the network: any name
   works (``http://mockpace:8765`` in a compose file) and ``admin_key`` is the guard.
 - Either way a ``POST`` must be a request a browser only sends after a CORS preflight (which
-  mockpace never grants): a JSON content type or an ``X-Mockpace-*`` header; or come from the
-  server's own origin (the admin docs page). Other methods (PUT, PATCH, DELETE) always need a
-  preflight. Requests that do not come over a socket (an in-process test client) cannot come
-  from a browser and are not checked for either.
+  mockpace never grants): a content type other than the three a form can send (JSON, YAML) or
+  an ``X-Mockpace-*`` header; or come from the server's own origin (the admin docs page).
+  Other methods (PUT, PATCH, DELETE) always need a preflight. Requests that do not come over
+  a socket (an in-process test client) cannot come from a browser and are not checked.
 """
 
 from __future__ import annotations
@@ -78,11 +78,16 @@ def check_host(bind_host: str, host_header: str | None, allowed: tuple[str, ...]
             status=403, fields={"header": "Host"})
 
 
+# The content types a web page may send to another site without a CORS preflight (the Fetch
+# standard's CORS-safelisted request header), and no content type at all.
+SIMPLE_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
 def check_not_simple(method: str, headers: Any, own_origin: str) -> None:
     if method != "POST":
         return
     media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
+    if media not in SIMPLE_TYPES:  # JSON, YAML...: a browser would have asked first
         return
     if any(name.lower().startswith("x-mockpace-") for name in headers):
         return
@@ -90,7 +95,7 @@ def check_not_simple(method: str, headers: Any, own_origin: str) -> None:
         return
     raise SevenPaceError(
         "AccessDenied",
-        "A POST to the admin plane needs a JSON body (Content-Type: application/json) or a "
-        f"header such as '{REQUEST_HEADER}: 1', so that a web page of another site cannot "
-        "send it (CSRF).",
+        "A POST to the admin plane needs a JSON (or YAML) body with its content type "
+        f"(Content-Type: application/json) or a header such as '{REQUEST_HEADER}: 1', so that "
+        "a web page of another site cannot send it (CSRF).",
         status=403, fields={"header": "Content-Type"})

@@ -4,6 +4,7 @@ bound elsewhere, and no state change comes from a simple cross-origin request.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -96,6 +97,13 @@ def test_state_changes_need_a_request_a_page_cannot_send(loopback: LiveServer) -
                  headers={"Origin": f"http://127.0.0.1:{port}"}).status_code == 200
     assert _post(loopback, "/_mockpace/snapshots/y",
                  headers={"Content-Type": "application/merge-patch+json"}).status_code == 200
+    # any content type a form cannot send will do: a YAML import over curl works as is
+    document = _get(loopback, "/_mockpace/export").json()
+    assert _post(loopback, "/_mockpace/import", content=json.dumps(document).encode(),
+                 headers={"Content-Type": "application/yaml"}).status_code == 200
+    for media in ("multipart/form-data; boundary=x", "TEXT/PLAIN; charset=utf-8"):
+        assert _post(loopback, "/_mockpace/import", content=b"users: []",
+                     headers={"Content-Type": media}).status_code == 403, media
     # reads stay simple
     assert _get(loopback, "/_mockpace/health").status_code == 200
 
