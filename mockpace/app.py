@@ -12,6 +12,7 @@ from mockpace import apidoc
 from mockpace.admin.router import router as admin_router
 from mockpace.common.clock import Clock
 from mockpace.common.errors import install_handlers
+from mockpace.common.guard import GuardMiddleware
 from mockpace.common.routing import NormalizePathMiddleware
 from mockpace.common.timefmt import parse_datetime
 from mockpace.demo.router import router as demo_router
@@ -77,6 +78,7 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     app.include_router(demo_router)
     app.add_middleware(HarnessMiddleware)  # inside: runs after path normalization
     app.add_middleware(NormalizePathMiddleware)
+    app.add_middleware(GuardMiddleware)  # outermost: URL and body limits, header guard
     logging.getLogger("odata_query").setLevel(logging.ERROR)
     return app
 

@@ -94,7 +94,8 @@ def build_settings(given: dict[str, Any]) -> ServerSettings:
 DATA_FLAGS = ("db", "fresh", "fixture", "seed", "anchor_date", "users", "work_items", "days",
               "worklogs")
 SERVE_FLAGS = ("host", "port", "workers", *DATA_FLAGS, "admin_key", "allowed_hosts", "clock",
-               "log_level", "request_log", *ORG_SETTING_NAMES)
+               "log_level", "request_log", "max_body_bytes", "max_admin_body_bytes",
+               *ORG_SETTING_NAMES)
 
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
@@ -251,6 +252,7 @@ def serve(**given: Any) -> None:
 
     from mockpace.admin.service import token_list
     from mockpace.app import create_app
+    from mockpace.common.limits import UVICORN_LIMITS
     from mockpace.harness import console as request_console
     from mockpace.orgs import Registry
 
@@ -300,7 +302,8 @@ def serve(**given: Any) -> None:
             org.store.dispose(keep_file=True)  # removed at exit, after the workers
             uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
                         port=settings.port, workers=settings.workers,
-                        log_level=settings.log_level, access_log=not settings.request_log)
+                        log_level=settings.log_level, access_log=not settings.request_log,
+                        **UVICORN_LIMITS)
             return
         registry = Registry()
         registry.add(org, default=True)
@@ -309,7 +312,7 @@ def serve(**given: Any) -> None:
             request_console.enable()
         # With the request log on, uvicorn's own access log (lower-cased routed paths) is off.
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                    access_log=not settings.request_log)
+                    access_log=not settings.request_log, **UVICORN_LIMITS)
     except KeyboardInterrupt:
         pass  # uvicorn shut down on Ctrl-C or SIGTERM, then handed the signal back: exit 0
     finally:

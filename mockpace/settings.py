@@ -15,9 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mockpace.common.dbspec import check_db
+from mockpace.common.limits import DEFAULT_MAX_ADMIN_BODY_BYTES, DEFAULT_MAX_BODY_BYTES
 from mockpace.common.timefmt import TimeFormatError, parse_datetime
 
 DEFAULT_PORT = 8765
+MINUTES_PER_WEEK = 7 * 24 * 60
+HOURS_PER_YEAR = 366 * 24
+MAX_RATE = 1_000_000_000
+MAX_JOURNAL_SIZE = 100_000
 
 
 def default_db_path() -> str:
@@ -38,18 +43,19 @@ class OrgSettings(BaseModel):
     tracking_require_comment: bool = False
     tracking_require_activity_type: bool = False
     tracking_block_closed_items: bool = False
-    activity_check_interval_minutes: int = Field(default=0, ge=0)
-    activity_check_wait_minutes: int = Field(default=5, ge=0)
-    max_track_length_hours: int = Field(default=0, ge=0)
+    # Upper bounds keep every value usable in date arithmetic and memory (README "Limits").
+    activity_check_interval_minutes: int = Field(default=0, ge=0, le=MINUTES_PER_WEEK)
+    activity_check_wait_minutes: int = Field(default=5, ge=0, le=MINUTES_PER_WEEK)
+    max_track_length_hours: int = Field(default=0, ge=0, le=HOURS_PER_YEAR)
     tracking_envelope: Literal["bare", "data"] = "bare"
     lenient_api_version: bool = False
     lenient_params: bool = False
     auth: Literal["on", "off"] = "on"
     onprem_auth: Literal["token", "trust"] = "token"
     pin_auto_validate: bool = True
-    rate_limit_per_minute: int = Field(default=0, ge=0)
-    rate_limit_per_hour: int = Field(default=0, ge=0)
-    journal_size: int = Field(default=1000, ge=0)
+    rate_limit_per_minute: int = Field(default=0, ge=0, le=MAX_RATE)
+    rate_limit_per_hour: int = Field(default=0, ge=0, le=MAX_RATE)
+    journal_size: int = Field(default=1000, ge=0, le=MAX_JOURNAL_SIZE)
     # bytes of a request body the journal keeps as sent (larger ones are cut, marked)
     journal_body_limit: int = Field(default=262_144, ge=0, le=67_108_864)
     strict_contract: bool = False
@@ -84,9 +90,10 @@ class ServerSettings(OrgSettings, BaseSettings):
         env_prefix="MOCKPACE_", extra="forbid", validate_assignment=True
     )
 
+    # Data bounds: the same as the admin plane's seed body (admin/service.py seed_source).
     host: str = "127.0.0.1"
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
-    workers: int = Field(default=1, ge=1, description=(
+    workers: int = Field(default=1, ge=1, le=64, description=(
         "uvicorn worker processes (default 1). Each worker keeps its own request journal, "
         "fault rules and rate-limit counters: with 2, a fault rule or journal sees about half "
         "the requests. Use 1 when a test injects faults or counts requests"))
@@ -96,13 +103,13 @@ class ServerSettings(OrgSettings, BaseSettings):
     fixture: str | None = Field(default=None, description=(
         "a JSON or YAML fixture file to load instead of generated data (default: none, "
         "generate the data)"))
-    seed: int = 1
+    seed: int = Field(default=1, ge=-(2**62), le=2**62)
     anchor_date: date | None = Field(default=None, description=(
         "last day of generated data, YYYY-MM-DD (default: today, UTC)"))
-    users: int = Field(default=25, ge=1)
-    work_items: int = Field(default=400, ge=1)
-    days: int = Field(default=90, ge=1)
-    worklogs: int | None = Field(default=None, ge=0, description=(
+    users: int = Field(default=25, ge=1, le=10_000)
+    work_items: int = Field(default=400, ge=1, le=2_000_000)
+    days: int = Field(default=90, ge=1, le=3_650)
+    worklogs: int | None = Field(default=None, ge=0, le=20_000_000, description=(
         "exactly this many generated worklogs (default: derived from users and days)"))
     fresh: bool = Field(
         default=False, description="rebuild the database file from the data flags even when it "
@@ -114,6 +121,12 @@ class ServerSettings(OrgSettings, BaseSettings):
         default="", description="comma-separated host names (a leading '*.' matches "
         "subdomains) the admin plane also answers besides the loopback names, when bound to "
         "loopback")
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES, ge=1024, le=2**31 - 1,
+        description="largest request body of the 7pace routes, in bytes (413 above)")
+    max_admin_body_bytes: int = Field(
+        default=DEFAULT_MAX_ADMIN_BODY_BYTES, ge=1024, le=2**40,
+        description="largest request body of the admin plane (/_mockpace), in bytes")
     clock: str | None = Field(
         default=None, description="fixed start instant (ISO 8601), or empty for real time"
     )

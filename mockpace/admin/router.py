@@ -15,12 +15,15 @@ from mockpace.admin.service import token_list
 from mockpace.common.clock import Clock
 from mockpace.common.context import registry_of
 from mockpace.common.errors import SevenPaceError
+from mockpace.common.guard import BoundedJsonRoute
+from mockpace.common.limits import MAX_YEAR, MIN_YEAR, echo
 from mockpace.common.timefmt import TimeFormatError, parse_datetime
 from mockpace.harness import catalog, harness_of
 from mockpace.harness.journal import render
 from mockpace.orgs import Org
 from mockpace.settings import SettingsError
 
+MAX_CLOCK_ADVANCE = 100 * 366 * 86_400  # seconds: a century either way
 PUBLIC_PATHS = ("/_mockpace/docs", "/_mockpace/openapi.json")
 
 
@@ -49,7 +52,8 @@ def check_admin_key(
         guard.check_not_simple(request.method, request.headers, own)
 
 
-router = APIRouter(prefix="/_mockpace", tags=["admin"], dependencies=[Depends(check_admin_key)])
+router = APIRouter(prefix="/_mockpace", tags=["admin"], dependencies=[Depends(check_admin_key)],
+                   route_class=BoundedJsonRoute)
 
 
 def get_org(request: Request, org: Annotated[str | None, Query()] = None) -> Org:
@@ -106,18 +110,20 @@ def put_clock(org: OrgDep, body: Annotated[dict[str, Any], Body()]) -> dict[str,
         value = body["now"]
         try:
             if not isinstance(value, str):
-                raise TimeFormatError(f"{value!r} is not a string")
+                raise TimeFormatError(f"{echo(value)} is not a string")
             instant = parse_datetime(value)
         except TimeFormatError as exc:
             raise SevenPaceError("BadRequest", f"clock.now: {exc}",
                                  fields={"field": "now"}) from exc
-        clock = clock.frozen(instant)
+        clock = checked_clock(clock.frozen(instant), "now")
     elif "advance" in body:
         seconds = body["advance"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise SevenPaceError("BadRequest", "clock.advance must be a number of seconds.",
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
+                not abs(seconds) <= MAX_CLOCK_ADVANCE:
+            raise SevenPaceError("BadRequest", "clock.advance must be a number of seconds "
+                                 f"between -{MAX_CLOCK_ADVANCE} and {MAX_CLOCK_ADVANCE}.",
                                  fields={"field": "advance"})
-        clock = clock.advanced(float(seconds))
+        clock = checked_clock(clock.advanced(float(seconds)), "advance")
     else:
         if body["mode"] != "real":
             raise SevenPaceError("BadRequest", "clock.mode can only be set to 'real'; "
@@ -125,6 +131,19 @@ def put_clock(org: OrgDep, body: Annotated[dict[str, Any], Body()]) -> dict[str,
                                  fields={"field": "mode"})
         clock = Clock()
     return org.set_clock(clock).describe()
+
+
+def checked_clock(clock: Clock, field: str) -> Clock:
+    """``clock`` if its "now" lies in the years every date computation handles; never stored
+    otherwise (a clock out of range would break every later request)."""
+    try:
+        year = clock.now().year
+    except (OverflowError, ValueError):
+        year = 0
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise SevenPaceError("BadRequest", f"clock.{field}: the clock would leave the years "
+                             f"{MIN_YEAR}-{MAX_YEAR}.", fields={"field": field})
+    return clock
 
 
 @router.get("/settings")

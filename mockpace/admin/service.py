@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from mockpace.common.errors import SevenPaceError
+from mockpace.common.limits import MAX_YEAR, MIN_YEAR
 from mockpace.common.timefmt import TimeFormatError, format_admin, parse_date
 from mockpace.orgs import DataSource, Org, Registry, fill, init_settings
 from mockpace.seed.generator import EMAIL_DOMAIN
@@ -306,7 +307,7 @@ def set_approval(org: Org, body: Any, now: datetime) -> dict[str, Any]:
         raise bad(f"Unknown properties {', '.join(unknown)}; known: "
                   f"{', '.join(APPROVAL_KEYS)}.", property=unknown[0])
     state = body.get("state")
-    if state not in APPROVAL_STATES:
+    if not isinstance(state, str) or state not in APPROVAL_STATES:
         raise bad(f"'state' must be one of {', '.join(APPROVAL_STATES)}.", property="state")
     week = body.get("weekStart")
     try:
@@ -318,6 +319,9 @@ def set_approval(org: Org, body: Any, now: datetime) -> dict[str, Any]:
                   property="weekStart") from exc
     if week_start.weekday() != 0:
         raise bad(f"'weekStart' {week_start.isoformat()} is not a Monday.", property="weekStart")
+    if not MIN_YEAR <= week_start.year <= MAX_YEAR:
+        raise bad(f"'weekStart' must lie in the years {MIN_YEAR}-{MAX_YEAR}.",
+                  property="weekStart")
     user_id, manager_id = body.get("userId"), body.get("managerId")
     with org.store.write() as session:
         user = session.get(User, user_id) if isinstance(user_id, str) else None

@@ -49,7 +49,7 @@ def token_from_header(value: str | None) -> tuple[str | None, str | None]:
     if scheme == "basic" and credential:
         try:
             decoded = base64.b64decode(credential, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # not base64 (non-ASCII raises ValueError), not UTF-8
             return scheme, credential
         user, sep, password = decoded.partition(":")
         if not sep:

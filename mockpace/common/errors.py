@@ -23,6 +23,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from mockpace.common.limits import echo
+from mockpace.common.routing import SURFACES
+
 log = logging.getLogger("mockpace")
 
 # Extra response headers of an error; a list value is one header line per item.
@@ -40,6 +43,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "MethodNotAllowed": 405,
     "ApprovalStateFailed": 409,
     "BatchTooLarge": 413,
+    "PayloadTooLarge": 413,
+    "UriTooLong": 414,
+    "HeadersTooLarge": 431,
     "LengthIsRequired": 422,
     "LengthMustBePositive": 422,
     "WorkItemIdOrCommentRequired": 422,
@@ -121,7 +127,11 @@ def odata_body(
 
 
 def is_odata_path(path: str) -> bool:
-    return "/odata/" in path.lower() or path.lower().endswith("/odata")
+    """The Reporting API: ``/api/odata/...`` or on-prem ``/api/{collection}/odata/...`` (a
+    REST path holding the word, ``/api/rest/workLogs/odata``, is not)."""
+    parts = [*path.lower().strip("/").split("/"), "", ""]
+    return parts[0] == "api" and (parts[1] == "odata" or (
+        parts[2] == "odata" and parts[1] not in SURFACES))
 
 
 def error_response(request: Request | None, status: int, code: str, message: str,
@@ -179,7 +189,9 @@ def install_handlers(app: FastAPI) -> None:
                 request, 405, "MethodNotAllowed",
                 f"The path '{path}' does not support the {request.method} method.",
             )
-        return error_response(request, exc.status_code, "BadRequest", str(exc.detail))
+        code = {413: "PayloadTooLarge", 414: "UriTooLong"}.get(exc.status_code, "BadRequest")
+        return error_response(request, exc.status_code, code, str(exc.detail),
+                              fields=getattr(exc, "fields", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -191,16 +203,59 @@ def install_handlers(app: FastAPI) -> None:
                                   fields={"parameter": where})
         return error_response(request, 400, "BadRequest", message, fields={"location": where})
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        from sqlalchemy.exc import OperationalError
+        return unexpected_response(request, exc)
 
-        # sqlite3's own error too: the hot writes run on raw connections (Store.raw_write).
-        if (isinstance(exc, OperationalError | sqlite3.OperationalError)
-                and "locked" in str(exc).lower()):
-            return error_response(request, 503, "ServiceUnavailable",
-                                  "The database is busy; retry the request.",
-                                  headers={"Retry-After": "1"})
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "UnexpectedError",
-                              f"Unexpected error: {type(exc).__name__}: {exc}")
+    from sqlalchemy.exc import DBAPIError
+
+    # Database errors get their answer inside the app (no re-raise by Starlette's
+    # ServerErrorMiddleware): a busy database is 503, a SQLite limit reached by the size of the
+    # input is 400; anything else is a 500 without the SQL text.
+    app.add_exception_handler(sqlite3.Error, _unexpected)
+    app.add_exception_handler(DBAPIError, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def unexpected_response(request: Request, exc: Exception) -> Response:
+    from sqlalchemy.exc import OperationalError
+
+    # sqlite3's own error too: the hot writes run on raw connections (Store.raw_write).
+    if (isinstance(exc, OperationalError | sqlite3.OperationalError)
+            and "locked" in str(exc).lower()):
+        return error_response(request, 503, "ServiceUnavailable",
+                              "The database is busy; retry the request.",
+                              headers={"Retry-After": "1"})
+    limit = sqlite_limit(exc)
+    if limit is not None:
+        return error_response(request, 400, "BadRequest",
+                              f"The request is too large or too complex for the database "
+                              f"({limit}); simplify it.", fields={"limit": limit})
+    log.exception("unexpected error on %s %s", request.method, request.url.path,
+                  exc_info=exc)
+    return error_response(request, 500, "UnexpectedError", unexpected_message(exc))
+
+
+# SQLite's own limits (sqlite.org/limits.html): reached only by the size of a request's input,
+# so they are the client's 400, not a 500. Inputs are bounded before (README "Limits"); this is
+# the net behind those bounds.
+SQLITE_LIMITS = ("parser stack overflow", "too many sql variables", "too many columns",
+                 "expression tree is too large", "like or glob pattern too complex",
+                 "like pattern too complex", "string or blob too big", "too many terms",
+                 "at most 64 tables in a join")
+
+
+def sqlite_limit(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, sqlite3.Error):
+        return None
+    text = str(orig).lower()
+    return next((limit for limit in SQLITE_LIMITS if limit in text), None)
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """The 500 description: the exception's type, and its text unless it comes from the
+    database layer (whose text carries the SQL statement and the bound parameters)."""
+    name = type(exc).__name__
+    if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("sqlalchemy"):
+        return f"Unexpected database error ({name}); the server log has the details."
+    return f"Unexpected error: {name}: {echo(str(exc), 200)}"

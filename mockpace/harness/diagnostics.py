@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from mockpace.common.contract import Diagnostic
+from mockpace.common.limits import header_value
 from mockpace.common.timefmt import _ISO, _US
 from mockpace.common.versions import DEPRECATED_VERSIONS
 from mockpace.harness.catalog import (
@@ -44,12 +45,6 @@ from mockpace.harness.catalog import (
 
 MAX_WARNINGS = 1000  # per request, in the journal
 MAX_HEADERS = 20  # X-Mockpace-Warning headers of one answer
-
-
-def _ascii(text: str) -> str:
-    """Printable ASCII only: a header value cannot carry control characters (a property name
-    with a NUL or a newline made the server drop the response)."""
-    return "".join(c if " " <= c <= "~" else "?" for c in text)
 
 
 def _no_offset(value: Any) -> bool:
@@ -226,8 +221,11 @@ def _check_body(endpoint: Endpoint, document: Any, found: list[Diagnostic]) -> N
 
 
 def header_values(diagnostics: list[Diagnostic]) -> list[bytes]:
-    shown = [_ascii(d.text).encode("latin-1") for d in diagnostics[:MAX_HEADERS]]
+    """One ``X-Mockpace-Warning`` value per diagnostic (at most MAX_HEADERS); names the client
+    sent (control characters, non-ASCII) are escaped, as every header value built from input
+    is."""
+    shown = [header_value(d.text) for d in diagnostics[:MAX_HEADERS]]
     if len(diagnostics) > MAX_HEADERS:
-        shown.append(f"{len(diagnostics) - MAX_HEADERS} more contract warnings: see "
-                     "GET /_mockpace/requests".encode("latin-1"))
+        shown.append(header_value(f"{len(diagnostics) - MAX_HEADERS} more contract warnings: "
+                                  "see GET /_mockpace/requests"))
     return shown

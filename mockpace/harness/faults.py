@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockpace.common.errors import SevenPaceError
+from mockpace.common.limits import INT32_MAX, INT64_MAX, INT64_MIN
 from mockpace.harness.journal import path_matches
 
+MAX_WINDOW_SECONDS = 366 * 86_400
 RULE_KEYS = ("method", "path", "status", "errorCode", "delayMs", "delayMaxMs", "retryAfter",
              "drop", "probability", "seed", "times", "forSeconds")
 
@@ -78,15 +80,14 @@ def _bad(message: str, name: str) -> SevenPaceError:
                           fields={"property": name})
 
 
-def _int(body: dict[str, Any], name: str, low: int, high: int | None = None) -> int | None:
+def _int(body: dict[str, Any], name: str, low: int, high: int) -> int | None:
     value = body.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(f"'{name}' must be an integer.", name)
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise _bad(f"'{name}' must be {limit}, not {value}.", name)
+    if not low <= value <= high:
+        raise _bad(f"'{name}' must be between {low} and {high}, not {value}.", name)
     return value
 
 
@@ -99,10 +100,10 @@ def parse_rule(body: Any, rule_id: str) -> FaultRule:
         raise _bad(f"unknown properties {', '.join(unknown)}; known: {', '.join(RULE_KEYS)}.",
                    unknown[0])
     path = body.get("path")
-    if not isinstance(path, str) or not path.strip():
+    if not isinstance(path, str) or not path.strip() or len(path) > 2000:
         raise _bad("'path' (a glob such as /api/rest/workLogs*) is required.", "path")
     method = body.get("method", "*")
-    if not isinstance(method, str) or not method.strip():
+    if not isinstance(method, str) or not method.strip() or len(method) > 20:
         raise _bad("'method' must be an HTTP method or '*'.", "method")
     status = _int(body, "status", 400, 599)
     delay = _int(body, "delayMs", 0, 600_000)
@@ -111,13 +112,15 @@ def parse_rule(body: Any, rule_id: str) -> FaultRule:
         raise _bad("'delayMaxMs' needs 'delayMs' (the lower bound).", "delayMaxMs")
     if delay_max is not None and delay is not None and delay_max < delay:
         raise _bad("'delayMaxMs' must not be below 'delayMs'.", "delayMaxMs")
-    retry_after = _int(body, "retryAfter", 0)
+    retry_after = _int(body, "retryAfter", 0, 86_400)
     drop = body.get("drop", False)
     if not isinstance(drop, bool):
         raise _bad("'drop' must be true or false.", "drop")
     error_code = body.get("errorCode")
-    if error_code is not None and (not isinstance(error_code, str) or not error_code):
-        raise _bad("'errorCode' must be a non-empty string.", "errorCode")
+    if error_code is not None and (not isinstance(error_code, str) or not error_code
+                                   or len(error_code) > 100):
+        raise _bad("'errorCode' must be a non-empty string of at most 100 characters.",
+                   "errorCode")
     if error_code is not None and status is None:
         raise _bad("'errorCode' needs a 'status'.", "errorCode")
     if status is None and delay is None and not drop:
@@ -128,12 +131,13 @@ def parse_rule(body: Any, rule_id: str) -> FaultRule:
                 or not 0 <= probability <= 1:
             raise _bad("'probability' must be a number between 0 and 1.", "probability")
         probability = float(probability)
-    seed = _int(body, "seed", -(2**63))
-    times = _int(body, "times", 1)
+    seed = _int(body, "seed", INT64_MIN, INT64_MAX)
+    times = _int(body, "times", 1, INT32_MAX)
     window = body.get("forSeconds")
     if window is not None and (isinstance(window, bool) or not isinstance(window, int | float)
-                               or window <= 0):
-        raise _bad("'forSeconds' must be a positive number of seconds.", "forSeconds")
+                               or not 0 < window <= MAX_WINDOW_SECONDS):
+        raise _bad(f"'forSeconds' must be a positive number of seconds, at most "
+                   f"{MAX_WINDOW_SECONDS}.", "forSeconds")
     return FaultRule(id=rule_id, path=path.strip(), method=method.strip().upper(), status=status,
                      error_code=error_code, delay_ms=delay, delay_max_ms=delay_max,
                      retry_after=retry_after, drop=drop, probability=probability, seed=seed,

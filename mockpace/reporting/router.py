@@ -65,7 +65,12 @@ async def odata(version: str, rest: str, request: Request, caller: ODataCallerDe
     canonical = check_reporting_version(version)
     query_strings = [request.url.query]
     if request.method == "POST":
-        body = (await request.body()).decode("utf-8", errors="replace").strip()
+        try:
+            body = (await request.body()).decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            raise ODataError(f"The $query body is not UTF-8 text (byte {exc.start} is "
+                             "invalid); send the query options as UTF-8, form-encoded.",
+                             target="$query") from None
         query_strings.append(body.lstrip("?"))
     answer = await run_in_threadpool(
         _settled_handle, caller, canonical, root_url(request, canonical), rest, query_strings,

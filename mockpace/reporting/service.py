@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 
+from mockpace.common import limits
 from mockpace.common.auth import Caller
 from mockpace.common.errors import ODataError
 from mockpace.reporting import edm, metadata
@@ -174,9 +175,11 @@ def parse_key(t: StructuredType, text_key: str) -> Any:
                              target=t.key)
         raw = raw.strip()
     if t.key_prop().edm == "Edm.Int32":
-        if not re.fullmatch(r"-?\d{1,10}", raw):
-            raise ODataError(f"Invalid key '{text_key}': {t.key} is an Edm.Int32.", target=t.key)
-        return int(raw)
+        try:
+            return limits.parse_int(raw, minimum=limits.INT32_MIN, maximum=limits.INT32_MAX)
+        except limits.NumberError:
+            raise ODataError(f"Invalid key '{limits.echo(text_key)}': {t.key} is an Edm.Int32.",
+                             target=t.key) from None
     if raw.startswith("'") and raw.endswith("'") and len(raw) > 1:
         raw = raw[1:-1]
     if not _GUID.match(raw):
@@ -206,8 +209,8 @@ def _single_nav_key(conn: Any, qc: engine.QueryContext, t: StructuredType, nav: 
 
 def _page_size(default: int, prefer: str | None) -> tuple[int, bool]:
     if prefer:
-        match = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer, re.I)
-        if match:
+        match = re.search(r"odata\.maxpagesize\s*=\s*([0-9]{1,18})(?![0-9])", prefer, re.I)
+        if match:  # a longer number is larger than any page: the default applies
             wanted = int(match.group(1))
             if 0 < wanted < default:
                 return wanted, True

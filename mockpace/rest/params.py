@@ -15,6 +15,14 @@ from datetime import date, datetime
 from starlette.datastructures import QueryParams
 
 from mockpace.common.errors import SevenPaceError
+from mockpace.common.limits import (
+    MAX_YEAR,
+    MIN_YEAR,
+    NumberError,
+    echo,
+    is_int_text,
+    parse_int,
+)
 from mockpace.common.timefmt import TimeFormatError, parse_date, parse_datetime
 
 MAX_PAGE = 500
@@ -67,10 +75,12 @@ class RestQuery:
         if found is None:
             return None
         sent, value = found
+        if not is_int_text(value):
+            raise bad_parameter(sent, f"'{echo(value)}' is not an integer")
         try:
-            number = int(value.strip())
-        except ValueError:
-            raise bad_parameter(sent, f"'{value}' is not an integer") from None
+            number = parse_int(value)
+        except NumberError:
+            raise bad_parameter(sent, f"{echo(value.strip())} is out of range") from None
         if number < minimum:
             raise bad_parameter(sent, f"{number} is below the minimum {minimum}")
         if number > INT32_MAX:
@@ -142,12 +152,10 @@ def worklog_filter(query: RestQuery, offset_minutes: int) -> WorkLogFilter:
         sent, value = found
         parts = [p.strip() for p in value.split(",") if p.strip()]
         try:
-            ids = tuple(int(p) for p in parts)
-        except ValueError:
-            ids = ()
-        if len(ids) != len(parts) or any(abs(i) > INT32_MAX for i in ids):
-            raise bad_parameter(sent, f"'{value}' is not a comma-separated list of work item "
-                                      "ids")
+            ids = tuple(parse_int(p, minimum=-INT32_MAX, maximum=INT32_MAX) for p in parts)
+        except NumberError:
+            raise bad_parameter(sent, f"'{echo(value)}' is not a comma-separated list of work "
+                                      "item ids") from None
         if len(ids) > MAX_WORK_ITEM_IDS:
             raise SevenPaceError(
                 "FilterWorkItemIdsCountExceeded",
@@ -184,9 +192,6 @@ def week_start_parameter(query: RestQuery) -> date:
         raise bad_parameter(sent, str(exc)) from None
 
 
-# The real service stores SQL Server datetimes; outside this range dates cannot be stored or
-# shifted to a user's zone.
-MIN_YEAR, MAX_YEAR = 1753, 9998
 
 
 def checked_day(day: date) -> date:

@@ -6,16 +6,14 @@ the wrong type is 400 `BadRequest` naming the property.
 
 from __future__ import annotations
 
-import re
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from mockpace.common import limits
 from mockpace.common.errors import SevenPaceError
 
-_INT = re.compile(r"^[+-]?\d+$")
 INT32_MAX = 2**31 - 1  # the real service binds these numbers to .NET Int32
 _MISSING: Any = object()
 
@@ -28,9 +26,9 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise bad_body("it is empty; a JSON body is required")
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_body(f"malformed JSON ({exc})") from None
+        return limits.parse_json(raw)
+    except limits.JsonBodyError as exc:
+        raise bad_body(str(exc)) from None
 
 
 def lower_keys(value: Any, where: str) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def as_int(value: Any, name: str) -> int | None:
     """int, integral float or numeric string; null and "" are None; within Int32."""
     number = _as_int(value, name)
     if number is not None and not -INT32_MAX <= number <= INT32_MAX:
-        raise bad_body(f"'{name}' is out of range: {number}", property=name)
+        raise bad_body(f"'{name}' is out of range: {limits.echo_json(value)}", property=name)
     return number
 
 
@@ -63,23 +61,26 @@ def _as_int(value: Any, name: str) -> int | None:
         text = value.strip()
         if text == "":
             return None
-        if _INT.match(text):
-            return int(text)
-        try:
-            number = float(text)
-        except (ValueError, OverflowError):
-            number = float("nan")
+        if limits.is_int_text(text):
+            try:
+                return limits.parse_int(text)
+            except limits.NumberError:
+                raise bad_body(f"'{name}' is out of range: {limits.echo_json(value)}",
+                               property=name) from None
+        number = float("nan")
+        if len(text) <= limits.MAX_NUMBER_CHARS and text.isascii():
+            with contextlib.suppress(ValueError, OverflowError):
+                number = float(text)
         if number.is_integer():
             return int(number)
-    raise bad_body(f"'{name}' must be a whole number, got {orjson.dumps(value).decode()}",
+    raise bad_body(f"'{name}' must be a whole number, got {limits.echo_json(value)}",
                    property=name)
 
 
 def as_str(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise bad_body(f"'{name}' must be a string, got {orjson.dumps(value).decode()}",
-                   property=name)
+    raise bad_body(f"'{name}' must be a string, got {limits.echo_json(value)}", property=name)
 
 
 def as_guid(value: Any, name: str) -> str | None:

@@ -18,13 +18,14 @@ from email.utils import format_datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-import orjson
 from fastapi import APIRouter, Body, Depends
 from sqlmodel import Session, col, delete, select
 
 from mockpace.admin.router import OrgDep, check_admin_key
+from mockpace.common import limits
 from mockpace.common.context import Context
 from mockpace.common.errors import SevenPaceError
+from mockpace.common.guard import BoundedJsonRoute
 from mockpace.common.timefmt import as_utc
 from mockpace.orgs import Org
 from mockpace.store import ApiToken, Pin, User
@@ -74,17 +75,18 @@ def parse_secret(raw: bytes, *, lenient: bool) -> str:
         raise bad_body("The pin/status request needs the secret as a JSON string body.",
                        body="missing")
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        if lenient:  # lenient_params: a bare, unquoted secret
+        value = limits.parse_json(text)
+    except limits.JsonBodyError as exc:
+        if lenient and "malformed" in str(exc):  # lenient_params: a bare, unquoted secret
             return text.decode("utf-8", "replace")
         raise bad_body("The pin/status body must be the secret as a JSON string (quoted), "
-                       "e.g. \"Zjk1...\"; the body is not JSON.", body="invalid JSON") from exc
+                       f"e.g. \"Zjk1...\"; the body is not: {exc}.",
+                       body="invalid JSON") from None
     if isinstance(value, dict) and lenient:
         value = {str(k).lower(): v for k, v in value.items()}.get("secret")
     if not isinstance(value, str) or not value:
         raise bad_body("The pin/status body must be the secret as a JSON string, not "
-                       f"{orjson.dumps(value).decode()}.", body="not a string")
+                       f"{limits.echo_json(value)}.", body="not a string")
     return value
 
 
@@ -210,7 +212,7 @@ def token(context: Context, form: dict[str, str]) -> dict[str, Any]:
 
 
 admin_router = APIRouter(prefix="/_mockpace", tags=["admin"],
-                         dependencies=[Depends(check_admin_key)])
+                         dependencies=[Depends(check_admin_key)], route_class=BoundedJsonRoute)
 
 
 @admin_router.post("/pins/{pin}/validate")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
+from mockpace.common import limits
 from mockpace.common.errors import SevenPaceError
 from mockpace.store.tables import NOT_SET_ACTIVITY_TYPE_ID
 
@@ -25,6 +24,8 @@ TRACKING_STATES = ("tracking", "idle", "idleCheck", "activityCheck", "clientInpu
 # stoppedTrackType (the 7pace Tracking contract).
 STOP_TRACKING, STOP_ACTIVITY_CHECK, STOP_PING, STOP_CLIENT_CONDITION = 0, 1, 2, 3
 STOP_MAX_LENGTH, STOP_IDLE, STOP_CONCURRENCY = 4, 5, 6
+
+MAX_SEARCH_CHARS = 1000  # searchByQuery: a title search, far below SQLite's LIKE limit
 
 # Azure DevOps default colours of the standard work-item types (what the web UI shows).
 TYPE_COLORS = {
@@ -65,20 +66,33 @@ def parse_json(raw: bytes, *, required: bool, what: str) -> Any:
             raise bad_body(f"The {what} request needs a JSON body.", body="missing")
         return None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        return limits.parse_json(raw)
+    except limits.JsonBodyError as exc:
         raise bad_body(f"The {what} request body is not valid JSON: {exc}.",
-                       body="invalid JSON") from exc
+                       body="invalid JSON") from None
 
 
 def object_body(value: Any, what: str) -> dict[str, Any]:
-    """A JSON object with its keys lower-cased (names match case-insensitively)."""
-    if value is None:
-        return {}
+    """A JSON object with its keys lower-cased (names match case-insensitively); a body that
+    is not an object (``null`` included) is 400 BadRequest (docs/decisions.md)."""
     if not isinstance(value, dict):
-        raise bad_body(f"The {what} request body must be a JSON object, not "
-                       f"{type(value).__name__}.", body=type(value).__name__)
+        kind = json_type(value)
+        raise bad_body(f"The {what} request body must be a JSON object, not {kind}.",
+                       body=kind)
     return {str(k).lower(): v for k, v in value.items()}
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (``null``, ``array``, ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string" if isinstance(value, str) else "number"
 
 
 def parse_guid(value: str) -> str | None:
@@ -88,22 +102,28 @@ def parse_guid(value: str) -> str | None:
     return "-".join(match.groups()).lower()
 
 
-def opt_int(body: dict[str, Any], name: str, *, minimum: int | None = None,
-            maximum: int | None = None) -> int | None:
+def opt_int(body: dict[str, Any], name: str, *, minimum: int = limits.INT32_MIN,
+            maximum: int = limits.INT32_MAX) -> int | None:
+    """An integer property (a number or a numeric string) within [minimum, maximum]; work item
+    ids and offsets are .NET Int32 on the real service."""
     value = body.get(name.lower())
     if value is None or value == "":
         return None
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)):
+    elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, str) and limits.is_int_text(value):
+        try:
+            number = limits.parse_int(value)
+        except limits.NumberError:
+            number = limits.INT64_MAX + 1  # beyond any maximum: "must be between"
     if number is None:
-        raise bad_body(f"'{name}' must be an integer, not {value!r}.", field=name)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        limits = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise bad_body(f"'{name}' must be {limits}; got {number}.", field=name)
+        raise bad_body(f"'{name}' must be an integer, not {limits.echo_json(value)}.", field=name)
+    if not minimum <= number <= maximum:
+        raise bad_body(f"'{name}' must be between {minimum} and {maximum}; got "
+                       f"{limits.echo_json(value)}.", field=name)
     return number
 
 
@@ -124,7 +144,8 @@ def opt_bool(body: dict[str, Any], name: str) -> bool | None:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise bad_body(f"'{name}' must be true, false or null, not {value!r}.", field=name)
+    raise bad_body(f"'{name}' must be true, false or null, not {limits.echo_json(value)}.",
+                   field=name)
 
 
 UNSET: Any = object()
@@ -139,7 +160,7 @@ def opt_guid(body: dict[str, Any], name: str) -> Any:
         return None
     if not isinstance(value, str) or parse_guid(value) is None:
         raise bad_body(f"'{name}' must be a GUID such as "
-                       f"'{NOT_SET_ACTIVITY_TYPE_ID}'; got {value!r}.", field=name)
+                       f"'{NOT_SET_ACTIVITY_TYPE_ID}'; got {limits.echo_json(value)}.", field=name)
     return parse_guid(value)
 
 
@@ -199,24 +220,34 @@ def search_id(raw: bytes) -> int:
     value = parse_json(raw, required=True, what="search")
     if isinstance(value, dict):
         value = object_body(value, "search").get("query")
+    number: int | None = None
     if isinstance(value, str):
         text = value.strip().lstrip("#")
-        if re.fullmatch(r"\d+", text):
-            return int(text)
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise bad_body(f"The search body must be a work item id (a number or a quoted number); "
-                   f"got {orjson.dumps(value).decode()}.", field="query")
+        if limits.is_int_text(text) and text[:1].isdigit():
+            try:
+                number = limits.parse_int(text)
+            except limits.NumberError:
+                number = limits.INT64_MAX + 1
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    if number is not None and 0 <= number <= limits.INT32_MAX:
+        return number
+    raise bad_body(f"The search body must be a work item id (a number from 0 to "
+                   f"{limits.INT32_MAX}, or a quoted number); got {limits.echo_json(value)}.",
+                   field="query")
 
 
 def search_query(raw: bytes) -> str:
     value = parse_json(raw, required=True, what="searchByQuery")
     if isinstance(value, str):  # lenient: a bare JSON string
-        return value
+        value = {"query": value}
     body = object_body(value, "searchByQuery")
     if "query" not in body:
         raise bad_body("The searchByQuery body needs the property 'query'.", field="query")
     query = opt_str(body, "query")
+    if query is not None and len(query) > MAX_SEARCH_CHARS:
+        raise bad_body(f"The searchByQuery query has {len(query)} characters; at most "
+                       f"{MAX_SEARCH_CHARS} are accepted.", field="query")
     return query or ""
 
 
@@ -230,13 +261,22 @@ def parse_flag(value: str | None, name: str, default: bool) -> bool:
 
 
 def parse_count(value: str | None, name: str, default: int) -> int:
+    """A count in a path or query: an integer from 0 to Int32's maximum (.NET binding)."""
     if value is None or value == "":
         return default
-    if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        raise bad_parameter(name, f"The parameter '{name}' must be an integer; got '{value}'.")
-    number = int(value)
+    if not limits.is_int_text(value):
+        raise bad_parameter(name, f"The parameter '{name}' must be an integer; got "
+                                  f"'{limits.echo(value)}'.")
+    try:
+        number = limits.parse_int(value)
+    except limits.NumberError:
+        number = limits.INT64_MAX + 1
     if number < 0:
-        raise bad_parameter(name, f"The parameter '{name}' must not be negative; got {number}.")
+        raise bad_parameter(name, f"The parameter '{name}' must not be negative; got "
+                                  f"{limits.echo(value.strip())}.")
+    if number > limits.INT32_MAX:
+        raise bad_parameter(name, f"The parameter '{name}' is out of range (0 to "
+                                  f"{limits.INT32_MAX}); got {limits.echo(value.strip())}.")
     return number
 
 
@@ -244,7 +284,7 @@ def parse_choice(value: str | None, name: str, choices: dict[int, str], default:
     if value is None or value == "":
         return default
     text = value.strip()
-    if re.fullmatch(r"[+-]?\d+", text) and int(text) in choices:
+    if limits.is_int_text(text) and len(text) < 12 and int(text) in choices:
         return int(text)
     listed = ", ".join(f"{k} ({v})" for k, v in choices.items())
     raise bad_parameter(name, f"Unknown {name} '{value}'. Accepted values: {listed}.")

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from mockpace import __version__
+from mockpace.common import limits
 from mockpace.common.auth import Caller
 from mockpace.common.context import Context
 from mockpace.common.errors import SevenPaceError
@@ -271,7 +272,12 @@ class Tracker:
             .replace("_", "\\_") + "%"
         condition = col(WorkItem.title).ilike(pattern, escape="\\")
         digits = text_query.lstrip("#")
-        exact: int | None = int(digits) if digits.isdigit() else None
+        exact: int | None = None
+        if limits.is_int_text(digits) and digits[:1].isdigit():
+            try:
+                exact = limits.parse_int(digits, minimum=0, maximum=limits.INT32_MAX)
+            except limits.NumberError:
+                exact = None  # no work item has such an id
         with self.store.read() as session:
             ids: list[int] = []
             if exact is not None and session.get(WorkItem, exact) is not None:

@@ -25,6 +25,7 @@ treats an unknown operand as false.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,16 @@ from sqlalchemy import (
 )
 
 from mockpace.common.errors import ODataError
+from mockpace.common.limits import (
+    INT32_MAX,
+    INT32_MIN,
+    INT64_MAX,
+    INT64_MIN,
+    MAX_NUMBER_CHARS,
+    NumberError,
+    echo,
+    parse_int,
+)
 from mockpace.common.timefmt import TimeFormatError, parse_datetime
 from mockpace.reporting import edm
 from mockpace.reporting.edm import ENUM_BUDGET, Complex, Nav, Prop, Ref, Scope, StructuredType
@@ -65,6 +76,11 @@ from mockpace.store import db_datetime
 logging.getLogger("odata_query").setLevel(logging.ERROR)
 
 MAX_FILTER_LENGTH = 8000
+# Levels of the parsed expression (README "Limits"); SQLite's parser stack overflows near 27
+# nested 'not' or 9 nested any(), so an any/all lambda counts as LAMBDA_WEIGHT levels.
+MAX_NESTING = 20
+LAMBDA_WEIGHT = 3
+MAX_DURATION_SECONDS = 10_000 * 366 * 86_400  # longer than any span of Edm.DateTimeOffset
 NUMERIC = ("Edm.Int32", "Edm.Int64", "Edm.Double", "Edm.Decimal")
 INTEGRAL = ("Edm.Int32", "Edm.Int64")
 NOCASE = "NOCASE"
@@ -210,7 +226,12 @@ def parse(text: str, option: str, offset: int = 0) -> Any:
     lexer, parser = FixedLexer(), ODataParser()  # per call: sly parsers are not thread-safe
     parser._function_call = _function_call  # type: ignore[method-assign,assignment]
     try:
-        return parser.parse(_one_element_in(lexer.tokenize(text)))
+        tree = parser.parse(_one_element_in(lexer.tokenize(text)))
+        if nesting(tree) > MAX_NESTING:
+            raise ODataError(f"The {option} expression is nested too deeply (more than "
+                             f"{MAX_NESTING} levels of parentheses, not, functions or any/all).",
+                             target=option)
+        return tree
     except oq_exc.TokenizingException as exc:
         pos = getattr(exc.token, "index", 0)
         raise ODataError(f"Syntax error in {option} at position {offset + pos}: unexpected "
@@ -230,6 +251,41 @@ def parse(text: str, option: str, offset: int = 0) -> Any:
                          target=option) from None
     except oq_exc.ODataException as exc:
         raise ODataError(f"Invalid {option}: {exc}.", target=option) from None
+
+
+def _children(node: Any) -> Iterator[Any]:
+    for name in getattr(node, "__dataclass_fields__", ()):
+        value = getattr(node, name)
+        if isinstance(value, ast._Node):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from (v for v in value if isinstance(v, ast._Node))
+
+
+def _flat(parent: Any, child: Any) -> bool:
+    """A chain of one operator (``a and b and c``, ``x add y add z``) is one level: the SQL
+    writes it without nesting."""
+    return isinstance(parent, ast.BoolOp | ast.BinOp) and type(child) is type(parent) and \
+        type(child.op) is type(parent.op)
+
+
+def _weight(node: Any) -> int:
+    """any/all compile to an EXISTS subquery, which nests the SQL several levels."""
+    return LAMBDA_WEIGHT if isinstance(node, ast.CollectionLambda) else 1
+
+
+def nesting(tree: Any) -> int:
+    """How deeply ``tree`` nests, counted without recursion (the tree may be deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        stack.extend((child, depth if _flat(node, child) else depth + _weight(child))
+                     for child in _children(node))
+    return deepest
 
 
 def _excerpt(text: str, pos: int) -> str:
@@ -358,10 +414,18 @@ class Compiler:
         if isinstance(node, ast.String):
             return V(literal(node.val, String), "Edm.String", False, node.val, True)
         if isinstance(node, ast.Integer):
-            number = int(node.val)
-            return V(literal(number, Integer), "Edm.Int32", False, number, True)
+            try:
+                number = parse_int(node.val)
+            except NumberError:
+                raise self.fail(f"the number {echo(node.val)} is out of range (Edm.Int64: "
+                                f"{INT64_MIN} to {INT64_MAX}).", node.val[:20]) from None
+            edm_type = "Edm.Int32" if INT32_MIN <= number <= INT32_MAX else "Edm.Int64"
+            return V(literal(number, Integer), edm_type, False, number, True)
         if isinstance(node, ast.Float):
-            real = float(node.val)
+            real = float(node.val) if len(node.val) <= MAX_NUMBER_CHARS else float("inf")
+            if not math.isfinite(real):
+                raise self.fail(f"the number {echo(node.val)} is out of range (Edm.Double).",
+                                node.val[:20])
             return V(literal(real, Float), "Edm.Double", False, real, True)
         if isinstance(node, ast.Boolean):
             flag = node.val.lower() == "true"
@@ -383,6 +447,9 @@ class Compiler:
             return V(literal(node.val, String), "Edm.Date", False, node.val, True)
         if isinstance(node, ast.Duration):
             seconds = _duration_seconds(node.val)
+            if seconds is not None and abs(seconds) > MAX_DURATION_SECONDS:
+                raise self.fail(f"duration'{echo(node.val)}' is out of range (at most "
+                                f"{MAX_DURATION_SECONDS // 86400} days).", node.val[:20])
             if seconds is None:
                 raise self.fail(f"duration'{node.val}' uses years or months, which have no fixed "
                                 "length.", node.val)
@@ -691,10 +758,12 @@ def _key_column(t: StructuredType) -> str:
 
 
 def _duration_seconds(text: str) -> float | None:
-    match = re.fullmatch(r"([+-])?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?",
-                         text, re.I)
+    match = re.fullmatch(r"([+-])?P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?"
+                         r"(?:([0-9]+(?:\.[0-9]+)?)S)?)?", text, re.I)
     if not match:
         return None
+    if any(part and len(part) > 15 for part in match.groups()[1:]):
+        return float("inf")  # beyond any date range: out of range
     sign, d, h, m, s = match.groups()
     total: float = int(d or 0) * 86400 + int(h or 0) * 3600 + int(m or 0) * 60 + float(s or 0)
     return -total if sign == "-" else total

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from mockpace.common import limits
 from mockpace.common.errors import ODataError
 
 SYSTEM = ("filter", "select", "expand", "orderby", "top", "skip", "count", "apply", "search",
           "format", "skiptoken", "levels", "compute", "index", "schemaversion", "batch")
 NOT_IMPLEMENTED = ("search", "skiptoken", "levels", "compute", "index", "schemaversion",
                    "batch")
+MAX_ORDERBY_KEYS = 32  # SQLite adds each key to the sorter: bounded far below its limits
 SEVEN_PACE = ("worklogsfilter", "workitemsfilter", "workitemfilterapplytarget", "customfields",
               "rollupfields", "prefilter")
 
@@ -159,9 +161,13 @@ def parse_expand(text: str, option: str = "$expand") -> list[ExpandItem]:
 
 
 def parse_orderby(text: str, option: str = "$orderby") -> list[tuple[list[str], bool, int]]:
-    """(path, descending, position) items."""
+    """(path, descending, position) items; at most MAX_ORDERBY_KEYS of them."""
     items = []
-    for item, pos in split_top(text, ",", option):
+    parts = split_top(text, ",", option)
+    if len(parts) > MAX_ORDERBY_KEYS:
+        raise ODataError(f"Invalid {option}: {len(parts)} sort keys; at most "
+                         f"{MAX_ORDERBY_KEYS} are accepted.", target=option)
+    for item, pos in parts:
         words = item.split()
         if not words or len(words) > 2:
             raise ODataError(f"Syntax error in {option} at position {pos}: expected "
@@ -186,13 +192,14 @@ def parse_int(value: str | None, option: str) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    if not text.isdigit():
-        raise ODataError(f"Invalid {option} at position 0: '{value}' is not a non-negative "
-                         "integer.", target=option)
-    number = int(text)
-    if number > 2**31 - 1:
-        raise ODataError(f"Invalid {option}: {number} is too large.", target=option)
-    return number
+    if not (limits.is_int_text(text) and text[:1].isdigit()):
+        raise ODataError(f"Invalid {option} at position 0: '{limits.echo(value)}' is not a "
+                         "non-negative integer.", target=option)
+    try:
+        return limits.parse_int(text, minimum=0, maximum=limits.INT32_MAX)
+    except limits.NumberError:
+        raise ODataError(f"Invalid {option}: {limits.echo(text)} is too large (at most "
+                         f"{limits.INT32_MAX}).", target=option) from None
 
 
 def parse_bool(value: str | None, option: str) -> bool:

@@ -53,7 +53,7 @@ def test_activity_type_errors(api: Api) -> None:
 def test_bad_field_types(api: Api) -> None:
     cases = [
         ({"tfsId": "abc"}, "tfsId", "integer"),
-        ({"tfsId": -5}, "tfsId", ">= 0"),
+        ({"tfsId": -5}, "tfsId", "between 0 and 2147483647"),
         ({"tfsId": True}, "tfsId", "integer"),
         ({"tfsId": 103, "timeZone": 5000}, "timeZone", "between -840 and 840"),
         ({"tfsId": 103, "remark": {"x": 1}}, "remark", "string"),
@@ -72,7 +72,7 @@ def test_bodies_that_are_not_json_or_not_objects(api: Api) -> None:
         assert_error(api.call("POST", path, raw=b"{tfsId: 1"), 400, "BadRequest",
                      "not valid JSON")
         assert_error(api.call("POST", path, raw=b"[1, 2]"), 400, "BadRequest",
-                     "must be a JSON object", "list")
+                     "must be a JSON object", "not array")
         assert_error(api.call("POST", path), 400, "BadRequest", "needs a JSON body")
     assert_error(api.call("POST", "search", raw=b"not json"), 400, "BadRequest", "not valid JSON")
     assert_error(api.call("POST", "search", raw=b'"abc"'), 400, "BadRequest",
