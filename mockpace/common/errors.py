@@ -241,7 +241,8 @@ def unexpected_response(request: Request, exc: Exception) -> Response:
 SQLITE_LIMITS = ("parser stack overflow", "too many sql variables", "too many columns",
                  "expression tree is too large", "like or glob pattern too complex",
                  "like pattern too complex", "string or blob too big", "too many terms",
-                 "at most 64 tables in a join")
+                 "at most 64 tables in a join",
+                 "integer overflow")  # a sum past Int64: only hostile literals reach it
 
 
 def sqlite_limit(exc: BaseException) -> str | None:

@@ -297,10 +297,11 @@ class Builder:
     def alias_split(self, item: str, pos: int, word: str, where: str) -> tuple[str, str, int]:
         """``<expression> <word> <alias>``: (expression, alias, alias position)."""
         at = last_word(item, word)
-        if at is None:
+        words = item[at:].split(None, 1) if at is not None else []
+        if len(words) < 2:  # no `word`, or nothing after it (`compute(1 as )`)
             raise bad(f"each {where} item needs '... {word} Alias'; got "
                       f"'{item.strip()[:40]}'.", strip(item, pos)[1])
-        alias_text = item[at:].split(None, 1)[1]
+        alias_text = words[1]
         alias, alias_pos = strip(alias_text, pos + len(item) - len(alias_text))
         if not _NAME.match(alias):
             raise bad(f"'{alias}' is not a valid alias (letters, digits, '_').", alias_pos)

@@ -180,3 +180,19 @@ def test_random_apply_never_fails_with_5xx(client: TestClient, apply: str, entit
         assert body["message"] and body["code"]
     else:
         assert isinstance(response.json()["value"], list)
+
+
+def test_what_sqlite_cannot_compute_is_a_400(client: TestClient) -> None:
+    """These were 500s: an alias missing after ``as`` (an IndexError) and a sum past Int64 (a
+    SQLite "integer overflow", now one of the SQLite limits a request reaches)."""
+    assert error(client, "workLogsOnly", 400, **{"$apply": "compute(1 as )"}) == (
+        "Invalid $apply at position 8: each compute item needs '... as Alias'; got '1 as'.")
+    for apply in ("aggregate(9223372036854775807 with sum as S)",
+                  "compute(9223372036854775807 as B)/aggregate(B with sum as S)"):
+        assert error(client, "workLogsOnly", 400, **{"$apply": apply}) == (
+            "The request is too large or too complex for the database (integer overflow); "
+            "simplify it.")
+    assert error(client, "workLogsOnly", 400, **{
+        "$apply": "/".join(["groupby((User/Name))"] * 20)}) == (
+        "The request is too large or too complex for the database (parser stack overflow); "
+        "simplify it.")
