@@ -24,7 +24,11 @@ CUT_KEY = "\u2026"  # the property that marks the properties cut from an object
 
 
 def journal_body(body: bytes, content_type: str, limit: int) -> Any:
-    """The journal's copy of a request body: JSON bounded in depth and size, or text."""
+    """The journal's copy of a request body: JSON bounded in depth and size, or text.
+
+    JSON is kept as its text (an ``orjson.Fragment``, rendered as JSON by ``render``), not as
+    Python objects: parsed, a body takes some 30 times its size in memory, and the journal holds
+    ``journal_size`` entries (1000 bodies of 256 KB would have been gigabytes)."""
     if not body:
         return None
     if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
@@ -34,9 +38,13 @@ def journal_body(body: bytes, content_type: str, limit: int) -> Any:
             pass
         else:
             if len(body) <= limit and body.count(b"{") + body.count(b"[") <= MAX_DEPTH:
-                return document  # surely within both bounds: no copy (the common case)
+                return orjson.Fragment(body)  # surely within both bounds: as sent
             budget = _Budget(limit if len(body) > limit else None)
-            return _bounded(document, 0, budget)
+            bounded = _bounded(document, 0, budget)
+            if not budget.cut:
+                return orjson.Fragment(body)
+            # a copy of exact size: orjson's output keeps its growth buffer (twice the size)
+            return orjson.Fragment(bytes(memoryview(orjson.dumps(bounded))))
     if len(body) <= limit:
         return body.decode("utf-8", "replace")
     return body[:limit].decode("utf-8", "ignore") + f"{CUT}{len(body) - limit} more bytes)"
@@ -48,13 +56,14 @@ class _Budget:
     def __init__(self, left: int | None) -> None:
         self.left = left
         self.spent = False  # once something did not fit, nothing more is kept
+        self.cut = False  # something was cut (size or depth)
 
     def spend(self, size: int) -> bool:
         """Take ``size`` bytes; False when they do not fit (and from then on)."""
         if self.left is None:
             return True
         if self.spent or size > self.left:
-            self.spent = True
+            self.spent = self.cut = True
             return False
         self.left -= size
         return True
@@ -62,6 +71,7 @@ class _Budget:
 
 def _bounded(value: Any, depth: int, budget: _Budget) -> Any:
     if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        budget.cut = True
         return f"{CUT}nested deeper than {MAX_DEPTH} levels)"
     if isinstance(value, list):
         kept: list[Any] = []

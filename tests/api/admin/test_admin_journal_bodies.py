@@ -77,3 +77,22 @@ def test_journal_body_limit_is_bounded(small_client: TestClient) -> None:
         response = small_client.patch("/_mockpace/settings", json={"journal_body_limit": bad})
         assert response.status_code == 400, bad
     assert small_client.get("/_mockpace/settings").json()["journal_body_limit"] == 262_144
+
+
+def test_the_journal_holds_about_the_bytes_it_keeps() -> None:
+    """journal_body_limit bounds memory, not just text: a 150 KB batch was kept as parsed Python
+    objects, some 5 MB per entry (1000 entries: 5 GB)."""
+    import tracemalloc
+
+    from mockpace.harness.journal import journal_body, render
+
+    items = [{"timeStamp": "2026-11-01T10:00:00", "length": 60, "workItemId": 120,
+              "comment": "c"} for _ in range(2000)]
+    for body in (orjson.dumps(items), orjson.dumps(items + items)):  # within / over the limit
+        tracemalloc.start()
+        kept = journal_body(body, "application/json", 262_144)
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert held < 2 * min(len(body), 262_144) + 4096, held
+        shown = orjson.loads(render([{"body": kept}]))["requests"][0]["body"]
+        assert shown[:2000] == items
