@@ -437,7 +437,7 @@ class Builder:
         node: dict[str, Any] = tree
         ref, t = stage.ref, stage.type
         for i, name in enumerate(segments):
-            member = t.member(name, self.version)
+            member = t.resolve(name, self.version, OPTION)  # another case: a warning
             if member is None:
                 at = pos + sum(len(s) + 1 for s in segments[:i])
                 raise bad(f"unknown property '{name}' on {t.name} (API {self.version}).", at)

@@ -74,6 +74,9 @@ def test_a_text_body_that_is_not_json_draws_no_content_type_warning(
     ("$orderby=SYSTEM_ID desc", "SYSTEM_ID", "System_Id", "$orderby"),
     ("$filter=Parent/system_id eq 1000", "system_id", "System_Id", "$filter"),
     ("$expand=parent", "parent", "Parent", "$expand"),
+    ("$apply=groupby((system_workitemtype))", "system_workitemtype", "System_WorkItemType",
+     "$apply"),
+    ("$apply=groupby((Parent/system_title))", "system_title", "System_Title", "$apply"),
 ])
 def test_odata_property_names_in_the_wrong_case(small_client: TestClient, auth: dict[str, str],
                                                 query: str, name: str, canonical: str,
