@@ -12,6 +12,8 @@ import logging
 import sys
 import time
 
+from mockpace.common.limits import header_value
+
 logger = logging.getLogger("mockpace.requests")
 
 
@@ -26,13 +28,21 @@ def enable() -> None:
     logger.propagate = False
 
 
+def printable(text: str) -> str:
+    """``text`` safe for a terminal line: control (and other non-ASCII) characters escaped as
+    ``\\xNN``, cut at 2000 characters (the response-header rule of common/limits.py). A
+    percent-encoded newline or ANSI escape in a path (``/api/rest/me%0a...``) would otherwise
+    forge console lines or drive the terminal."""
+    return header_value(text).decode("ascii")
+
+
 def line(method: str, path: str, query: str, status: int | None, duration_ms: float,
          warnings: list[str]) -> str:
-    shown = f"{path}?{query}" if query else path
+    shown = printable(f"{path}?{query}" if query else path)
     text = (f"{time.strftime('%H:%M:%S')} {method} {shown} {status if status else 'dropped'} "
             f"{duration_ms:.1f}ms")
     if warnings:
-        text += "  warnings: " + " | ".join(warnings)
+        text += "  warnings: " + printable(" | ".join(warnings))
     return text
 
 
