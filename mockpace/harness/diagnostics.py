@@ -91,9 +91,10 @@ def _json(body: bytes) -> Any:
 
 
 def _check_content_type(content_type: str | None, found: list[Diagnostic]) -> None:
-    """A JSON body needs a JSON media type: ASP.NET picks its body reader by Content-Type."""
+    """A JSON body needs a JSON media type: ASP.NET picks its body reader by Content-Type, and
+    its JSON reader takes ``application/json``, ``text/json`` and ``*+json``."""
     media = (content_type or "").partition(";")[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
+    if media in ("application/json", "text/json") or media.endswith("+json"):
         return
     sent = f"as '{media}'" if media else "without a Content-Type"
     found.append(Diagnostic(

@@ -48,7 +48,7 @@ def test_json_body_without_a_json_content_type(small_client: TestClient, auth: d
         "Content-Type and may not read it as JSON, send 'Content-Type: application/json'"]
     assert journal_warnings(small_client) == warnings_of(response)
     for fine in ("application/json", "application/json; charset=utf-8",
-                 "application/vnd.api+json"):
+                 "application/vnd.api+json", "text/json", "Text/JSON; charset=utf-8"):
         ok = small_client.post(WL, content=BODY, headers={**auth, "Content-Type": fine})
         assert (ok.status_code, warnings_of(ok)) == (200, [])
     small_client.patch("/_mockpace/settings", json={"strict_contract": True})
