@@ -521,17 +521,32 @@ def plan(qc: engine.QueryContext, t: StructuredType, text: str,
         raise bad("the expression is nested too deeply.") from None
 
 
-def check_expand(result: Plan, options: Options) -> None:
-    """`$expand` of a grouped result may only name the navigation properties it grouped by
-    (their key is in the result already: ``groupby((Parent))&$expand=Parent($select=...)``)."""
+def check_expand(result: Plan, options: Options, version: str) -> None:
+    """`$expand` of a grouped result may only name the navigation properties it grouped by,
+    and select no more than the grouped result holds of them (their key:
+    ``groupby((Parent))&$expand=Parent($select=System_Id)``). Selecting more, or nested options,
+    would be silently missing from the answer: a 501 naming them."""
     text = options.get("expand")
     if not text or not text.strip():
         return
+    assert result.final is not None
     for item in parse_expand(text):
-        if item.name.lower() not in result.navs:
+        member = result.final.type.member(item.name, version)
+        if item.name.lower() not in result.navs or not isinstance(member, Complex):
             raise ODataError(f"Invalid $expand at position {item.position}: '{item.name}' is "
                              f"not a navigation property of {RESULT_NAME}; group by it "
                              "first.", target="$expand")
+        held = {m.name.lower() for m in member.type.members}
+        others = sorted(f"${n}" for n in item.options.values if n != "select")
+        missing = [w.strip() for w in (item.options.get("select") or "").split(",")
+                   if w.strip() and w.strip().lower() not in held]
+        if others or missing:
+            what = ", ".join(others) if others else "$select of " + ", ".join(missing)
+            raise ODataError(
+                f"$expand at position {item.position}: expanding '{item.name}' of a grouped "
+                f"result with {what} is not implemented by mockpace; the group holds only "
+                f"{', '.join(m.name for m in member.type.members)}.",
+                status=501, code="NotImplemented", target="$expand")
 
 
 def context(entries: list[tuple[Any, Any]]) -> str:
@@ -560,7 +575,7 @@ def run(conn: Connection, qc: engine.QueryContext, result: Plan, options: Option
     the order ends with every group key, so pages never repeat or skip a group."""
     stage = result.final
     assert stage is not None
-    check_expand(result, options)
+    check_expand(result, options, qc.version)
     t, ref = stage.type, stage.ref
     where = list(stage.where)
     text = options.get("filter")
