@@ -1,15 +1,17 @@
-"""Reporting API benchmark: 1M worklogs / 50k work items (or --worklogs N), in-process HTTP.
+"""Reporting API benchmark: 1M worklogs / 50k work items (or --worklogs N), over HTTP.
 
     .venv/bin/python -m bench.bench_reporting [--worklogs 1000000] [--work-items 50000]
 
 Builds the SQLite file once under /tmp (reused while the sizes match) with bulk inserts, then
-times, each against a floor measured in the same run on the same file (hand-written SQL +
-json.dumps of the same rows):
+times, each against two floors measured in the same run on the same file (hand-written SQL +
+json.dumps of the same rows): the floor computed in the benchmark's process (no HTTP), and the
+served floor, the same function answered by a bare FastAPI app on the same uvicorn settings in
+a process of its own (``Bench``); the three run interleaved:
   (a) first page of workLogsWorkItems filtered to one month, ordered by Timestamp desc;
-  (b) every next link of workLogsOnly for one month;
-End to end: mockpace on uvicorn in a process of its own, an httpx client parsing the JSON with
-the standard library (the "parse" column: the client's share of the time, per call).
+  (b) every next link of workLogsOnly for one month (the floors answer in one response);
   (c) workItems with TrackedItself(+Billable) and a worklogsFilter (first page).
+End to end: mockpace on uvicorn in a process of its own, an httpx client parsing the JSON with
+the standard library (the "+parse" column: with the client's share of the time, per call).
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ import sqlite3
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -198,20 +199,26 @@ class Timing(NamedTuple):
     first: float  # the first call (builds the statement, warms SQLite's page cache)
 
 
-def timed(fn: Callable[[], int], repeat: int) -> Timing:
-    """Run ``fn`` once to warm up, then ``repeat`` times; a floor (no client) parses nothing,
-    so its two medians are equal."""
-    start = time.perf_counter()
-    fn()
-    first = time.perf_counter() - start
-    wire, parsed, rows = [], [], 0
-    for _ in range(repeat):
-        Parsing.seconds = 0.0
-        start = time.perf_counter()
-        rows = fn()
-        parsed.append(time.perf_counter() - start)
-        wire.append(parsed[-1] - Parsing.seconds)
-    return Timing(statistics.median(wire), statistics.median(parsed), rows, first)
+def interleaved(fns: dict[str, Callable[[], int]], repeat: int) -> dict[str, Timing]:
+    """Each function timed ``repeat`` times after one warm-up call, in rounds that call every
+    function once: on the shared machine the load drifts within seconds, so back-to-back
+    series would compare different loads. A floor without a client parses nothing, so its two
+    medians are equal."""
+    runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in fns}
+    first: dict[str, float] = {}
+    for i in range(repeat + 1):
+        for name, fn in fns.items():
+            Parsing.seconds = 0.0
+            start = time.perf_counter()
+            rows = fn()
+            took = time.perf_counter() - start
+            if i == 0:
+                first[name] = took
+            else:
+                runs[name].append((took - Parsing.seconds, took, rows))
+    return {name: Timing(statistics.median(r[0] for r in runs[name]),
+                         statistics.median(r[1] for r in runs[name]), runs[name][-1][2],
+                         first[name]) for name in fns}
 
 
 def db_text(iso: str) -> str:
@@ -231,15 +238,17 @@ WORKLOG_COLUMNS = (
     "date(w.timestamp, printf('%+d minutes', u.timezone_offset)) AS short_date")
 
 
-def _dump(cursor: sqlite3.Cursor) -> int:
-    """json.dumps of the rows as flat dicts (the floor: no nesting, no formatting)."""
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    json.dumps({"value": [dict(zip(names, r, strict=True)) for r in rows]})
-    return len(rows)
+def dumps(keys: list[str], rows: list[Any]) -> tuple[int, str]:
+    """The floor's answer: the row count and ``json.dumps`` of the rows as flat dicts (no
+    nesting, no formatting)."""
+    return len(rows), json.dumps({"value": [dict(zip(keys, r, strict=True)) for r in rows]})
 
 
-def floor_a(con: sqlite3.Connection) -> int:
+def _dump(cursor: sqlite3.Cursor) -> tuple[int, str]:
+    return dumps([d[0] for d in cursor.description], cursor.fetchall())
+
+
+def floor_a(con: sqlite3.Connection) -> tuple[int, str]:
     """Same rows and columns as (a): worklog, its users, activity type, budget, date and the
     full work item with area, iteration, project and budget (HierarchyPath not included)."""
     return _dump(con.execute(
@@ -253,14 +262,14 @@ def floor_a(con: sqlite3.Connection) -> int:
         (db_text(MONTH[0]), db_text(MONTH[1]))))
 
 
-def floor_b(con: sqlite3.Connection) -> int:
+def floor_b(con: sqlite3.Connection) -> tuple[int, str]:
     """Same rows and columns as (b), in one query (no paging)."""
     return _dump(con.execute(
         f"SELECT {WORKLOG_COLUMNS} {WORKLOG_JOINS} WHERE w.is_deleted = 0 AND w.timestamp >= ? "
         "AND w.timestamp < ? ORDER BY w.timestamp, w.id", (db_text(MONTH[0]), db_text(MONTH[1]))))
 
 
-def floor_c(con: sqlite3.Connection) -> int:
+def floor_c(con: sqlite3.Connection) -> tuple[int, str]:
     rows = con.execute(
         "SELECT i.id, i.title, (SELECT coalesce(sum(w.length), 0) FROM worklogs w WHERE "
         "w.work_item_id = i.id AND w.is_deleted = 0 AND w.timestamp >= ? AND w.timestamp < ?), "
@@ -268,9 +277,7 @@ def floor_c(con: sqlite3.Connection) -> int:
         "worklogs w WHERE w.work_item_id = i.id AND w.is_deleted = 0 AND w.timestamp >= ? AND "
         "w.timestamp < ?) FROM work_items i ORDER BY i.id LIMIT 100",
         (db_text(MONTH[0]), db_text(MONTH[1])) * 2).fetchall()
-    keys = ["System_Id", "System_Title", "TrackedItself", "TrackedItselfBillable"]
-    json.dumps({"value": [dict(zip(keys, r, strict=True)) for r in rows]})
-    return len(rows)
+    return dumps(["System_Id", "System_Title", "TrackedItself", "TrackedItselfBillable"], rows)
 
 
 def arguments(doc: str | None) -> argparse.Namespace:
@@ -298,66 +305,114 @@ def dataset(name: str, args: argparse.Namespace,
     return path
 
 
-def serve(path: Path) -> tuple[BaseProcess, httpx.Client, sqlite3.Connection]:
-    """mockpace serving ``path`` in a process of its own, a client of that server and a
-    connection for the floors."""
-    server, port = servers.start(serve_reporting, str(path))
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA cache_size=-65536")  # the floor reads like mockpace's connections
+def floor_connection(path: Path) -> sqlite3.Connection:
+    """A connection for the floors that reads the file as mockpace's connections do."""
+    con = sqlite3.connect(path, check_same_thread=False)
+    con.execute("PRAGMA cache_size=-65536")
     con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    return server, client, con
+    return con
+
+
+Floor = Callable[[sqlite3.Connection], tuple[int, str]]
+
+
+class Case(NamedTuple):
+    """One measured case: ``mine`` asks mockpace and returns the rows it got; ``floor`` is the
+    hand-written SQL + json.dumps; ``params`` the query string both servers are sent."""
+    name: str
+    mine: Callable[[], int]
+    floor: Floor
+    params: dict[str, str]
+    repeat: int
+
+
+class Bench:
+    """mockpace and the served floor (``servers.run_floors`` answering every case's floor),
+    each on uvicorn in a process of its own, a client for each, and a connection for the
+    in-process floors (the issue's own definition of the floor: no HTTP at all)."""
+
+    def __init__(self, path: Path, floors: Sequence[Floor], timeout: float = 120) -> None:
+        self.mockpace, port = servers.start(serve_reporting, str(path))
+        self.floors = {str(i): f for i, f in enumerate(floors)}
+        self.server, floor_port = servers.start(servers.run_floors,
+                                                lambda: floor_connection(path), self.floors)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers,
+                                   timeout=timeout)
+        self.floor_client = httpx.Client(base_url=f"http://127.0.0.1:{floor_port}",
+                                         headers=headers, timeout=timeout)
+        self.con = floor_connection(path)
+
+    def page(self, path: str, params: dict[str, str]) -> int:
+        """Rows of one mockpace page (the client's parse timed apart)."""
+        r = self.client.get(f"/api/odata/v3.2/{path}", params=params)
+        assert r.status_code == 200, r.text
+        return len(Parsing.json(r)["value"])
+
+    def served(self, floor: Floor, params: dict[str, str]) -> int:
+        key = next(k for k, f in self.floors.items() if f is floor)
+        r = self.floor_client.get(f"/floor/{key}", params=params)
+        assert r.status_code == 200, r.text
+        return len(Parsing.json(r)["value"])
+
+    def measure(self, cases: list[Case], width: int = 52) -> None:
+        """Each case: mockpace, the served floor and the in-process floor interleaved; one line
+        each (medians), ratios against both floors."""
+        print(f"{'case':<{width}}{'mockpace':>10}{'floor':>10}{'ratio':>7}{'served':>10}"
+              f"{'ratio':>7}{'rows':>7}{'1st call':>9}{'+parse':>9}")
+        for case in cases:
+            t = interleaved({
+                "mine": case.mine,
+                "served": lambda c=case: self.served(c.floor, c.params),  # type: ignore[misc]
+                "floor": lambda c=case: c.floor(self.con)[0],  # type: ignore[misc]
+            }, case.repeat)
+            mine, served, base = t["mine"], t["served"], t["floor"]
+            assert mine.rows == base.rows == served.rows, (case.name, mine, served, base)
+            print(f"{case.name:<{width}}{_ms(mine.wire)}{_ms(base.wire)}"
+                  f"{mine.wire / base.wire:>7.2f}{_ms(served.wire)}{mine.wire / served.wire:>7.2f}"
+                  f"{mine.rows:>7}{mine.first * 1000:>7.0f}ms{mine.parsed * 1000:>7.0f}ms",
+                  flush=True)
+
+    def close(self) -> None:
+        self.mockpace.kill()
+        self.server.kill()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:>8.1f}ms"
 
 
 def main() -> None:
     args = arguments(__doc__)
     path = dataset("reporting", args)
-    server, client, con = serve(path)
+    bench = Bench(path, [floor_a, floor_b, floor_c])
     month = f"Timestamp ge {MONTH[0]} and Timestamp lt {MONTH[1]}"
-
-    def run_a() -> int:
-        r = client.get("/api/odata/v3.2/workLogsWorkItems",
-                       params={"$filter": month, "$orderby": "Timestamp desc"})
-        assert r.status_code == 200, r.text
-        return len(Parsing.json(r)["value"])
+    a_params = {"$filter": month, "$orderby": "Timestamp desc"}
+    b_params = {"$filter": month}
+    c_params = {"$select": "System_Id,System_Title,TrackedItself,TrackedItselfBillable",
+                "worklogsFilter": month}
 
     def run_b() -> int:
         total = 0
-        r = client.get("/api/odata/v3.2/workLogsOnly", params={"$filter": month})
+        r = bench.client.get("/api/odata/v3.2/workLogsOnly", params=b_params)
         while True:
             assert r.status_code == 200, r.text
             body = Parsing.json(r)
             total += len(body["value"])
             if "@odata.nextLink" not in body:
                 return total
-            r = client.get(body["@odata.nextLink"])
-
-    def run_c() -> int:
-        r = client.get("/api/odata/v3.2/workItems", params={
-            "$select": "System_Id,System_Title,TrackedItself,TrackedItselfBillable",
-            "worklogsFilter": month})
-        assert r.status_code == 200, r.text
-        return len(Parsing.json(r)["value"])
+            r = bench.client.get(body["@odata.nextLink"])
 
     print(f"data set: {args.worklogs} worklogs, {args.work_items} work items ({path})")
-    print(f"{'case':<48}{'mockpace':>10}{'floor':>10}{'ratio':>7}{'rows':>7}{'1st call':>9}"
-          f"{'+parse':>9}{'ratio':>7}")
-    for name, fn, floor, repeat in (
-        ("(a) workLogsWorkItems month, Timestamp desc", run_a, lambda: floor_a(con),
-         args.repeat),
-        ("(b) workLogsOnly month, every nextLink", run_b, lambda: floor_b(con), 2),
-        ("(c) workItems TrackedItself + worklogsFilter", run_c, lambda: floor_c(con),
-         args.repeat),
-    ):
-        mine, base = timed(fn, repeat), timed(floor, repeat)
-        print(f"{name:<48}{mine.wire * 1000:>8.1f}ms{base.wire * 1000:>8.1f}ms"
-              f"{mine.wire / base.wire:>7.2f}{mine.rows:>7}{mine.first * 1000:>7.0f}ms"
-              f"{mine.parsed * 1000:>7.0f}ms{mine.parsed / base.wire:>7.2f}")
-        if name.startswith("(b)"):
-            print(f"{'':<4}rows/s: {mine.rows / mine.wire:,.0f} to the last byte, "
-                  f"{mine.rows / mine.parsed:,.0f} parsed; floor {base.rows / base.wire:,.0f}")
-    server.kill()
+    bench.measure([
+        Case("(a) workLogsWorkItems month, Timestamp desc",
+             lambda: bench.page("workLogsWorkItems", a_params), floor_a, a_params, args.repeat),
+        # the floors answer (b) in one response: no paging
+        Case("(b) workLogsOnly month, every nextLink", run_b, floor_b, b_params, 2),
+        Case("(c) workItems TrackedItself + worklogsFilter",
+             lambda: bench.page("workItems", c_params), floor_c, c_params, args.repeat),
+    ], width=48)
+    bench.close()
 
 
 if __name__ == "__main__":

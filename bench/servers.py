@@ -36,3 +36,26 @@ def run_uvicorn(app: Any, port: int) -> None:
     import uvicorn
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def run_floors(connect: Callable[[], Any], floors: dict[str, Callable[[Any], tuple[int, str]]],
+               port: int) -> None:
+    """The served floor: a bare FastAPI app answering ``GET /floor/{name}`` with the JSON text
+    of ``floors[name](connection)`` (hand-written SQL + json.dumps), on uvicorn as mockpace
+    runs. Like mockpace's Reporting route, each request runs in the thread pool, on that
+    thread's own connection from ``connect()``; the query string is ignored."""
+    import threading
+
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    app = FastAPI()
+    local = threading.local()
+
+    @app.get("/floor/{name}")
+    def floor(name: str) -> Response:
+        if not hasattr(local, "conn"):
+            local.conn = connect()
+        return Response(floors[name](local.conn)[1], media_type="application/json")
+
+    run_uvicorn(app, port)
