@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mockpace.common.auth import Caller, get_caller
-from mockpace.common.context import ContextDep
+from mockpace.common.context import ContextDep, get_context
 from mockpace.common.errors import ODataError, SevenPaceError
 from mockpace.common.versions import check_reporting_version
 from mockpace.reporting import service
@@ -61,7 +61,11 @@ def service_document(version: str, request: Request, caller: ODataCallerDep) -> 
 # One route per method: a shared GET/POST route gives both the same OpenAPI operation id.
 @router.get("/api/odata/{version}/{rest:path}", summary="OData entity sets and $metadata")
 @router.post("/api/odata/{version}/{rest:path}", summary="OData $query (text/plain body)")
-async def odata(version: str, rest: str, request: Request, caller: ODataCallerDep) -> Response:
+async def odata(version: str, rest: str, request: Request) -> Response:
+    # The caller is resolved here as ODataCallerDep would be, before the version check (401
+    # before the version's 404): FastAPI's dependency solving cost more than the lookup
+    # itself. It declares no OpenAPI parameter, so the schema is the same.
+    caller = await odata_caller(request, await get_context(request))
     canonical = check_reporting_version(version)
     query_strings = [request.url.query]
     if request.method == "POST":

@@ -24,6 +24,7 @@ treats an unknown operand as false.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -81,6 +82,7 @@ MAX_FILTER_LENGTH = 8000
 MAX_NESTING = 20
 LAMBDA_WEIGHT = 3
 MAX_DURATION_SECONDS = 10_000 * 366 * 86_400  # longer than any span of Edm.DateTimeOffset
+PARSED_CACHE_SIZE = 256  # parsed filter texts kept (each at most MAX_FILTER_LENGTH long)
 NUMERIC = ("Edm.Int32", "Edm.Int64", "Edm.Double", "Edm.Decimal")
 INTEGRAL = ("Edm.Int32", "Edm.Int64")
 NOCASE = "NOCASE"
@@ -214,10 +216,13 @@ def _one_element_in(tokens: Iterator[Token]) -> Iterator[Token]:
     return iter(out)
 
 
+@functools.lru_cache(maxsize=PARSED_CACHE_SIZE)
 def parse(text: str, option: str, offset: int = 0) -> Any:
     """The AST of a filter expression, or a 400 naming the option, position and problem.
     ``offset``: where ``text`` starts inside the option's value (`$apply=filter(...)`), so
-    positions count from the start of the option."""
+    positions count from the start of the option. Memoized (the trees are immutable, errors
+    are not kept): a page whose statement is cached would otherwise still parse its
+    ``worklogsFilter``/``workItemsFilter`` on every request (~0.1 ms with sly)."""
     if len(text) > MAX_FILTER_LENGTH:
         raise ODataError(f"The {option} expression is too long ({len(text)} characters; the "
                          f"limit is {MAX_FILTER_LENGTH}).", target=option)

@@ -138,6 +138,9 @@ def test_auth_errors_are_odata_bodies(client: TestClient) -> None:
     assert set(body) == {"code", "message", "target", "details"}
     response = client.get(f"{V}/workItems", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401 and "not valid" in response.json()["error"]["message"]
+    # the caller is checked before the version segment (401, not 404)
+    response = client.get("/api/odata/v9.9/workItems", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401 and "not valid" in response.json()["error"]["message"]
     basic = base64.b64encode(f":{TOKENS['bob@contoso.test']}".encode()).decode()
     response = client.get(f"{V}/workItems(1000)", headers={"Authorization": f"Basic {basic}"})
     assert response.status_code == 200 and response.json()["System_Id"] == 1000

@@ -193,6 +193,22 @@ def test_parser_per_request_is_thread_safe(client: TestClient) -> None:
     assert failures == []
 
 
+def test_parsed_filters_are_reused_but_errors_are_not(client: TestClient) -> None:
+    """Parsed filter texts are memoized: a repeated text answers the same rows, a bad one is a
+    400 every time, naming the option and the position of the text the request sent."""
+    bad = "PeriodLength eq 1 #"
+    for _ in range(2):
+        assert "$filter at position 18" in error(client, "workLogsOnly", **{"$filter": bad})
+        assert "worklogsFilter at position 18" in error(client, "workItems",
+                                                         worklogsFilter=bad)
+    assert "$apply at position 25" in error(client, "workLogsOnly", **{"$apply": f"filter({bad})"})
+    good = {"$filter": "PeriodLength ge 3600", "$select": "Id"}
+    first = ids(client, "workLogsOnly", **good)
+    assert first and ids(client, "workLogsOnly", **good) == first
+    assert ids(client, "workLogsOnly", **{"$apply": "filter(PeriodLength ge 3600)",
+                                          "$select": "Id"}) == first
+
+
 def test_huge_expression_is_a_400(client: TestClient) -> None:
     terms = " or ".join(f"System_Id eq {n}" for n in range(1500))
     assert "too long" in error(client, "workItems", **{"$filter": terms})
