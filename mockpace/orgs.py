@@ -13,7 +13,8 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -239,18 +240,33 @@ class Org:
         return self.state()[1]
 
     def update_settings(self, changes: dict[str, Any]) -> OrgSettings:
-        with self.state_lock:  # read, change, write: never between a replacement's read and swap
-            updated = self.settings().patched(changes)
-            with self.store.write() as session:
-                for name in changes:
-                    session.merge(Setting(name=name, value=getattr(updated, name)))
+        """Apply ``changes`` (SettingsError when a value is refused: nothing stored)."""
+        with self._state_change() as (session, rows):
+            values = {k: v for k, v in rows.items() if k in ORG_SETTING_NAMES}
+            updated = OrgSettings.model_construct(**(DEFAULT_SETTINGS | values)).patched(changes)
+            for name in changes:
+                session.merge(Setting(name=name, value=getattr(updated, name)))
             return updated
 
     def set_clock(self, clock: Clock) -> Clock:
-        with self.state_lock:  # never between a replacement's read of the clock and its swap
-            with self.store.write() as session:
-                session.merge(Setting(name=CLOCK_KEY, value=clock.to_json()))
+        return self.change_clock(lambda _current: clock)
+
+    def change_clock(self, change: Callable[[Clock], Clock]) -> Clock:
+        """Store ``change(current clock)``; an exception of ``change`` stores nothing."""
+        with self._state_change() as (session, rows):
+            clock = change(Clock.from_json(rows.get(CLOCK_KEY)))
+            session.merge(Setting(name=CLOCK_KEY, value=clock.to_json()))
             return clock
+
+    @contextmanager
+    def _state_change(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """A write transaction on the settings rows, read inside it: read, change and write
+        are one step, never interleaved with another change of this process (``state_lock``,
+        which also queues it behind a running state replacement) or of another worker process
+        (the read is the transaction's first statement, after SQLite's write lock is taken)."""
+        with self.state_lock, self.store.write() as session:
+            rows = {row.name: row.value for row in session.exec(select(Setting)).all()}
+            yield session, rows
 
 
 class Registry:

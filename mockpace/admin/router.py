@@ -105,7 +105,6 @@ def put_clock(org: OrgDep, body: Annotated[dict[str, Any], Body()]) -> dict[str,
             "or 'mode' ('real').",
             fields={"received": sorted(body)},
         )
-    clock = org.clock()
     if "now" in body:
         value = body["now"]
         try:
@@ -115,22 +114,22 @@ def put_clock(org: OrgDep, body: Annotated[dict[str, Any], Body()]) -> dict[str,
         except TimeFormatError as exc:
             raise SevenPaceError("BadRequest", f"clock.now: {exc}",
                                  fields={"field": "now"}) from exc
-        clock = checked_clock(clock.frozen(instant), "now")
-    elif "advance" in body:
+        return org.change_clock(lambda c: checked_clock(c.frozen(instant), "now")).describe()
+    if "advance" in body:
         seconds = body["advance"]
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
                 not abs(seconds) <= MAX_CLOCK_ADVANCE:
             raise SevenPaceError("BadRequest", "clock.advance must be a number of seconds "
                                  f"between -{MAX_CLOCK_ADVANCE} and {MAX_CLOCK_ADVANCE}.",
                                  fields={"field": "advance"})
-        clock = checked_clock(clock.advanced(float(seconds)), "advance")
-    else:
-        if body["mode"] != "real":
-            raise SevenPaceError("BadRequest", "clock.mode can only be set to 'real'; "
-                                 "use 'now' to freeze it or 'advance' to move it.",
-                                 fields={"field": "mode"})
-        clock = Clock()
-    return org.set_clock(clock).describe()
+        # read, advance and write in one step: two concurrent advances both count
+        return org.change_clock(
+            lambda c: checked_clock(c.advanced(float(seconds)), "advance")).describe()
+    if body["mode"] != "real":
+        raise SevenPaceError("BadRequest", "clock.mode can only be set to 'real'; "
+                             "use 'now' to freeze it or 'advance' to move it.",
+                             fields={"field": "mode"})
+    return org.set_clock(Clock()).describe()
 
 
 def checked_clock(clock: Clock, field: str) -> Clock:

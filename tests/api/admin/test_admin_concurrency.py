@@ -171,3 +171,46 @@ def test_deleting_an_organization_under_load(server: LiveServer) -> None:
     gc.collect()
     assert not folder.exists()
     admin.close()
+
+
+def test_concurrent_clock_advances_all_count(live: httpx.Client,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``advance`` moves the clock from where the previous one left it: none is lost to
+    another that read the same clock before either wrote it."""
+    from mockpace.common.clock import Clock
+
+    advanced = Clock.advanced
+
+    def slow_advanced(self: Clock, seconds: float) -> Clock:
+        time.sleep(0.01)  # widens the window between reading the clock and writing it
+        return advanced(self, seconds)
+
+    monkeypatch.setattr(Clock, "advanced", slow_advanced)
+    assert live.put("/_mockpace/clock", json={"now": "2026-11-02T08:00:00Z"}).status_code == 200
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: live.put("/_mockpace/clock", json={"advance": 60}),
+                                range(16)))
+    assert [a.status_code for a in answers] == [200] * 16
+    assert live.get("/_mockpace/clock").json() == {"now": "2026-11-02T08:16:00Z",
+                                                   "mode": "fixed"}
+
+
+def test_concurrent_setting_changes_all_stay(live: httpx.Client,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two PATCHes of different settings at once: both values are kept."""
+    from mockpace.settings import OrgSettings
+
+    patched = OrgSettings.patched
+
+    def slow_patched(self: OrgSettings, changes: dict[str, Any]) -> OrgSettings:
+        time.sleep(0.02)
+        return patched(self, changes)
+
+    monkeypatch.setattr(OrgSettings, "patched", slow_patched)
+    changes = [{"rate_limit_per_minute": 77}, {"journal_size": 321}]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda body: live.patch("/_mockpace/settings", json=body),
+                                changes))
+    assert [a.status_code for a in answers] == [200, 200]
+    settings = live.get("/_mockpace/settings").json()
+    assert (settings["rate_limit_per_minute"], settings["journal_size"]) == (77, 321)
