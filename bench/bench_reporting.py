@@ -36,7 +36,7 @@ from bench import servers
 from bench.dataset import insert
 from mockpace.app import create_app
 from mockpace.common.clock import Clock
-from mockpace.orgs import Org, Registry
+from mockpace.orgs import Org, Registry, init_settings
 from mockpace.settings import OrgSettings, ServerSettings
 from mockpace.store import Store, db_datetime, derived
 from mockpace.store.engine import MMAP_BYTES
@@ -165,7 +165,7 @@ def ready(path: Path, worklogs: int, work_items: int, *, trees: bool = False) ->
 def make_app(path: Path) -> FastAPI:
     store = Store(str(path))
     org = Org("contoso", store)
-    org._init_settings(OrgSettings(), Clock())
+    init_settings(store, OrgSettings(), Clock())
     org.refresh_identity()
     registry = Registry()
     registry.add(org, default=True)

@@ -83,12 +83,28 @@ def create_app(settings: ServerSettings | None = None, registry: Registry | None
     return app
 
 
+# Set by ``serve --workers N`` for its workers: the file holding the pristine copy it saved.
+PRISTINE_ENV = "MOCKPACE_WORKER_PRISTINE"
+
+
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` worker processes: settings come from MOCKPACE_* (the
-    CLI seeded the database before the workers started, so each worker only reuses it)."""
+    """Factory for ``uvicorn --factory`` worker processes: settings come from MOCKPACE_*. The
+    CLI opened the database (seeded or reused it, wrote the start-up settings and clock) before
+    the workers started: each worker only takes it over as it is (``Org.adopt``), so a worker
+    that finishes starting late never undoes a change made through another one."""
+    import os
+    from pathlib import Path
+
     settings = ServerSettings()
     if settings.request_log:
         from mockpace.harness import console
 
         console.enable()
-    return create_app(settings)
+    pristine = os.environ.get(PRISTINE_ENV)
+    if not pristine:
+        return create_app(settings)
+    org = Org("contoso", Store(settings.db or default_db_path()))
+    org.adopt(Path(pristine))
+    registry = Registry()
+    registry.add(org, default=True)
+    return create_app(settings, registry)

@@ -251,10 +251,10 @@ def serve(**given: Any) -> None:
     import uvicorn
 
     from mockpace.admin.service import token_list
-    from mockpace.app import create_app
+    from mockpace.app import PRISTINE_ENV, create_app
     from mockpace.common.limits import UVICORN_LIMITS
     from mockpace.harness import console as request_console
-    from mockpace.orgs import Registry
+    from mockpace.orgs import PRISTINE, Registry
 
     settings = build_settings(given)
     check_port_free(settings.host, settings.port)
@@ -297,6 +297,7 @@ def serve(**given: Any) -> None:
             os.environ.update({f"MOCKPACE_{k.upper()}": _env_value(v)
                                for k, v in settings.model_dump().items() if v is not None})
             os.environ["MOCKPACE_FRESH"] = "false"
+            os.environ[PRISTINE_ENV] = str(org.store.export_snapshot(PRISTINE))
             os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None \
                 else str(org.store.path)
             org.store.dispose(keep_file=True)  # removed at exit, after the workers

@@ -171,13 +171,21 @@ class Org:
             self.epoch += 1
             return opened
 
+    def adopt(self, pristine: Path) -> None:
+        """Take over the database as the serving process opened it (a worker of ``serve
+        --workers``): data, settings and clock as they are now (they may have changed since,
+        through another worker: a worker's start never writes them), and the pristine copy
+        that process saved (``pristine``, its ``Store.export_snapshot``), so every worker's
+        ``reset`` returns to the same start-up state."""
+        with self.state_lock:
+            self.store.import_snapshot(PRISTINE, pristine)
+            self.refresh_identity()
+            self.epoch += 1
+
     def _stored_digest(self) -> str | None:
         with self.store.read() as session:
             row = session.get(DatasetInfo, "source")
             return row.value if row else None
-
-    def _init_settings(self, defaults: OrgSettings, clock: Clock | None) -> None:
-        init_settings(self.store, defaults, clock)
 
     def replace(self, build: Callable[[Store], None], *, pristine: bool) -> None:
         """Replace the whole state with what ``build`` writes into an empty scratch database,

@@ -412,6 +412,29 @@ class Store:
             self._memory_snapshots[name] = (target, created)
         return created
 
+    def export_snapshot(self, name: str) -> Path:
+        """Write a saved snapshot into a throw-away file of this process (removed at its exit
+        with the folder it lies in: a throw-away database's own, else a new one) and return its
+        path, for other processes to ``import_snapshot`` it."""
+        if self.temporary and self.path is not None:
+            path = self.path.with_name(f"snapshot-{len(self._memory_snapshots)}-{name}.db")
+        else:
+            path = _temporary_database()
+        with self._snapshot_lock, closing(sqlite3.connect(path)) as target:
+            self._backup(self._memory_snapshots[name][0], target)
+        return path
+
+    def import_snapshot(self, name: str, path: Path) -> None:
+        """Keep the database file ``path`` (``export_snapshot``'s) as the snapshot ``name``."""
+        target = sqlite3.connect(":memory:", check_same_thread=False)
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+            self._backup(source, target)
+        with self._snapshot_lock:
+            old = self._memory_snapshots.pop(name, None)
+            if old:
+                old[0].close()
+            self._memory_snapshots[name] = (target, datetime.now(UTC))
+
     def copy_from(self, other: Store) -> None:
         """Replace this database's whole content with ``other``'s in one step: SQLite's backup
         API writes it as one transaction, so a concurrent reader sees the old state or the new

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from mockpace.common.clock import Clock
 from mockpace.orgs import DataSource, Org
 from mockpace.settings import OrgSettings
@@ -103,3 +106,42 @@ def test_a_database_built_with_another_schema_is_backed_up_then_rebuilt(tmp_path
     assert second.store.fast_rows(
         "SELECT count(is_from_api) FROM worklogs WHERE is_deleted = 0")[0][0] == counts["workLogs"]
     second.store.dispose()
+
+
+def test_a_worker_starting_late_keeps_changes_and_resets_to_the_start_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve --workers N``: the serving process opens the database and saves the pristine
+    copy; a worker that finishes starting after a settings, clock or data change made through
+    another worker keeps that change, and its reset returns to the state at start-up."""
+    from fastapi.testclient import TestClient
+
+    from mockpace.app import PRISTINE_ENV, build_default_org, create_app_from_env
+    from mockpace.orgs import PRISTINE
+    from mockpace.settings import ServerSettings
+
+    db = tmp_path / "workers.db"
+    flags = {"db": str(db), "fixture": str(SMALL_FIXTURE), "clock": "2026-11-02T08:00:00Z"}
+    parent, _ = build_default_org(ServerSettings(**flags))  # type: ignore[arg-type]
+    pristine = parent.store.export_snapshot(PRISTINE)
+    # changes through the first worker, before the second one has started
+    parent.update_settings({"lenient_api_version": True})
+    parent.change_clock(lambda c: c.advanced(3600))
+    with parent.store.write() as session:
+        session.exec(text("DELETE FROM worklogs"))  # type: ignore[call-overload]
+    for name, value in flags.items():
+        monkeypatch.setenv(f"MOCKPACE_{name.upper()}", value)
+    monkeypatch.setenv(PRISTINE_ENV, str(pristine))
+    worker = create_app_from_env()
+    org = worker.state.registry.default
+    headers = {"X-Mockpace-Request": "test"}
+    with TestClient(worker, base_url="http://127.0.0.1") as client:
+        assert client.get("/_mockpace/settings").json()["lenient_api_version"] is True
+        assert client.get("/_mockpace/clock").json()["now"] == "2026-11-02T09:00:00Z"
+        assert client.get("/_mockpace/health").json()["counts"]["workLogs"] == 0
+        assert client.post("/_mockpace/reset", headers=headers).status_code == 200
+        assert client.get("/_mockpace/settings").json()["lenient_api_version"] is False
+        assert client.get("/_mockpace/clock").json()["now"] == "2026-11-02T08:00:00Z"
+        assert client.get("/_mockpace/health").json()["counts"]["workLogs"] == \
+            parent.store.counts()["workLogs"] > 0
+    org.store.dispose()
+    parent.store.dispose()

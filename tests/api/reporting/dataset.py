@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from mockpace.app import create_app
 from mockpace.common.clock import Clock
-from mockpace.orgs import PRISTINE, Org, Registry
+from mockpace.orgs import PRISTINE, Org, Registry, init_settings
 from mockpace.settings import OrgSettings, ServerSettings
 from mockpace.store import (
     ActivityType,
@@ -196,7 +196,7 @@ def build_store(*, worklogs: int = 1500, work_items: int = 60, seed: int = 7) ->
 
 def app_for_store(store: Store) -> FastAPI:
     org = Org("contoso", store)
-    org._init_settings(OrgSettings(), Clock().frozen(NOW))
+    init_settings(store, OrgSettings(), Clock().frozen(NOW))
     org.refresh_identity()
     store.save_snapshot(PRISTINE)
     registry = Registry()
