@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockpace.common import contract
-from mockpace.common.auth import token_from_header
+from mockpace.common.auth import lookup_token, token_from_header
 from mockpace.common.context import Context
 from mockpace.common.errors import error_response, odata_body, seven_pace_body
 from mockpace.common.timefmt import format_admin
@@ -29,6 +29,7 @@ from mockpace.harness import catalog, console, diagnostics
 from mockpace.harness.diagnostics import Diagnostic
 from mockpace.harness.faults import FaultRule, default_code
 from mockpace.harness.journal import journal_body, mask_authorization
+from mockpace.harness.ratelimit import SHARED
 from mockpace.harness.state import harness_of
 
 READS_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -100,11 +101,14 @@ class HarnessMiddleware:
             per_minute, per_hour = settings.rate_limit_per_minute, settings.rate_limit_per_hour
             if per_minute or per_hour:
                 scheme, token = token_from_header(headers.get("authorization"))
-                # NTLM/Negotiate messages change with every request: they share the bucket
-                # of requests without a token (one key, not one per message)
-                key = token if token and scheme in ("bearer", "basic") else "-"
-                wait = state.limiter.check(key, clock.now().timestamp(), per_minute, per_hour,
-                                           org.epoch)
+                # NTLM/Negotiate messages change with every request, and a token the
+                # organization does not know may be new with every request: they share the
+                # bucket of requests without a token (one key, not one per message or token)
+                key = token if token and scheme in ("bearer", "basic") else SHARED
+                context = scope["state"]["mockpace_context"]
+                wait = state.limiter.check(
+                    key, clock.now().timestamp(), per_minute, per_hour, org.epoch,
+                    known=lambda t: lookup_token(context, t) is not None)
                 if wait is not None:
                     response = error_response(
                         Request(scope), 429, "QuoteExceededError", QUOTA_MESSAGE,

@@ -5,15 +5,21 @@ one hour, measured on the organization's clock so a test can move past a window 
 Windows never outlive the state they were counted in: a reset, seed, import, fixture load or
 snapshot restore of the organization (its ``epoch`` changes) starts them afresh, and so does a
 clock moved back (hits later than the new "now" are forgotten), so ``Retry-After`` is never
-longer than the window."""
+longer than the window.
+
+Only tokens the organization knows get a window of their own (the caller says which, see
+``check``): every other request shares ``SHARED``, so a client sending a new random token with
+every request cannot grow the limiter's memory."""
 
 from __future__ import annotations
 
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 
 MINUTE, HOUR = 60.0, 3600.0
+SHARED = "-"  # the window of requests without a known token
 
 
 class RateLimiter:
@@ -26,11 +32,18 @@ class RateLimiter:
         with self._lock:
             self._hits.clear()
 
+    def buckets(self) -> int:
+        """How many windows are kept."""
+        return len(self._hits)
+
     def check(self, key: str, now: float, per_minute: int, per_hour: int,
-              epoch: int = 0) -> int | None:
+              epoch: int = 0, known: Callable[[str], bool] | None = None) -> int | None:
         """Record a request at ``now`` (epoch seconds) and return None, or refuse it (not
         recorded) and return the seconds to wait. ``epoch``: the organization's, whose change
-        clears every window."""
+        clears every window. ``known``: whether a token without a window yet may have its own
+        (asked once per token and window epoch); a token it refuses counts in ``SHARED``."""
+        if key != SHARED and key not in self._hits and known is not None and not known(key):
+            key = SHARED
         with self._lock:
             if epoch != self._epoch:
                 self._hits.clear()

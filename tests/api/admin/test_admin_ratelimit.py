@@ -74,3 +74,25 @@ def test_a_clock_moved_back_and_a_reset_start_fresh_windows(small_client: TestCl
     client.patch("/_mockpace/settings", json={"rate_limit_per_minute": 2})
     assert [client.get(ME, headers=bearer(token)).status_code for _ in range(3)] \
         == [200, 200, 429]
+
+
+def test_unknown_tokens_share_one_bucket(small_client: TestClient, small_app: Any) -> None:
+    """A client sending a new random token with every request gets no bucket per token (the
+    limiter's memory grew without bound): every token the organization does not know shares
+    the bucket of requests without a token, and known tokens keep their own quota."""
+    from mockpace.harness.state import harness_of
+    from tests.conftest import default_org
+
+    client = small_client
+    client.put("/_mockpace/clock", json={"now": "2026-11-02T10:00:00Z"})
+    client.patch("/_mockpace/settings", json={"rate_limit_per_minute": 3})
+    statuses = [client.get(ME, headers=bearer(f"random-{n}")).status_code for n in range(400)]
+    assert statuses[:3] == [401] * 3 and set(statuses[3:]) == {429}
+    basic = client.get(ME, auth=("x", "random-basic"))
+    assert basic.status_code == 429
+    limiter = harness_of(small_app).of(default_org(small_app)).limiter
+    assert limiter.buckets() == 1
+    token = next(iter(tokens(small_app).values()))
+    assert [client.get(ME, headers=bearer(token)).status_code for _ in range(4)] == \
+        [200, 200, 200, 429]
+    assert limiter.buckets() == 2
