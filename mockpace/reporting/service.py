@@ -7,6 +7,7 @@ answers with (status, body bytes, headers). Everything is computed in SQL by que
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +15,11 @@ from urllib.parse import quote, urlencode
 
 import orjson
 from sqlalchemy import ColumnElement, func, select, text
-from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import StatementError
 
 from mockpace.common import limits
 from mockpace.common.auth import Caller
-from mockpace.common.errors import ODataError
+from mockpace.common.errors import ODataError, sqlite_limit
 from mockpace.reporting import edm, metadata
 from mockpace.reporting.edm import Nav, Params, Ref, Scope, StructuredType
 from mockpace.reporting.query import apply, engine
@@ -59,16 +60,32 @@ def handle(caller: Caller, version: str, root: str, rest: str, query_strings: li
            *, method: str, prefer: str | None) -> Answer:
     try:
         return _handle(caller, version, root, rest, query_strings, method=method, prefer=prefer)
-    except OperationalError as exc:
-        if "locked" in str(exc).lower():
-            raise
-        raise _db_error(exc) from None
-    except (StatementError, DBAPIError) as exc:
+    except (StatementError, sqlite3.Error) as exc:
+        # nearly every query runs on the raw sqlite3 connection (engine._raw_rows), the rest
+        # through SQLAlchemy: both map the same way
         raise _db_error(exc) from None
 
 
-def _db_error(exc: Exception) -> ODataError:
-    detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+# SQLite's errors that say the server cannot work, whatever the query: a 500, not the client's
+SERVER_FAULTS = ("disk i/o error", "unable to open", "disk is full", "readonly database",
+                 "no such table", "malformed", "not a database", "interrupted",
+                 "closed database")
+
+
+def _db_error(exc: Exception) -> Exception:
+    """A database error of a query: a statement SQLite refused (or a value SQLAlchemy could not
+    bind, no database error) is the query's 400 with SQLite's message, which names no SQL text
+    nor bound value. The app's handler answers the rest, as on every API: a busy database is
+    503, a SQLite limit reached by the input's size a 400 naming it, a fault of the server a
+    500 without SQL text."""
+    orig = exc.orig if isinstance(exc, StatementError) else exc
+    if isinstance(orig, sqlite3.Error):
+        text_ = str(orig).lower()
+        if not isinstance(orig, sqlite3.OperationalError) or "locked" in text_ or \
+                sqlite_limit(orig) is not None or \
+                any(fault in text_ for fault in SERVER_FAULTS):
+            return exc
+    detail = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
     return ODataError(f"The query could not be executed: {detail}.", status=400)
 
 
