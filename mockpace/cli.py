@@ -167,7 +167,7 @@ def describe_database(settings: ServerSettings, org: Any, opened: Any) -> list[s
     store = org.store
     if store.temporary:
         return ["in memory (throw-away, built from the data flags)"]
-    where = str(store.path) if store.path is not None else store.url
+    where = str(store.path)
     counts = store.counts()
     summary = (f"{counts['users']} users, {counts['workItems']} work items, "
                f"{counts['workLogs']} worklogs")
@@ -298,8 +298,7 @@ def serve(**given: Any) -> None:
                                for k, v in settings.model_dump().items() if v is not None})
             os.environ["MOCKPACE_FRESH"] = "false"
             os.environ[PRISTINE_ENV] = str(org.store.export_snapshot(PRISTINE))
-            os.environ["MOCKPACE_DB"] = org.store.url if org.store.path is None \
-                else str(org.store.path)
+            os.environ["MOCKPACE_DB"] = str(org.store.path)
             org.store.dispose(keep_file=True)  # removed at exit, after the workers
             uvicorn.run("mockpace.app:create_app_from_env", factory=True, host=settings.host,
                         port=settings.port, workers=settings.workers,

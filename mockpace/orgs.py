@@ -166,8 +166,7 @@ class Org:
                     store.create_schema()
                 fill(store, source, defaults, clock, progress)
             self.refresh_identity()
-            if store.is_sqlite:
-                store.save_snapshot(PRISTINE)
+            store.save_snapshot(PRISTINE)
             self.epoch += 1
             return opened
 

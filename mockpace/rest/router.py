@@ -94,12 +94,10 @@ async def create_worklog(request: Request) -> Response:
     # thread, another process) it goes to the thread pool and queues as before.
     create = partial(service.create_worklog, caller=caller, version=version, body=body,
                      query=query)
-    if caller.context.org.store.is_sqlite:
-        try:
-            return ok_json(create(wait=False))
-        except WriteBusy:
-            pass
-    return ok_json(await run_in_threadpool(create))
+    try:
+        return ok_json(create(wait=False))
+    except WriteBusy:
+        return ok_json(await run_in_threadpool(create))
 
 
 @router.post("/worklogs/batch")

@@ -541,27 +541,19 @@ def _prepare_create(scope: WriteScope, item: WorkLogInput, version: str) -> dict
 
 def create_worklog(*, caller: Caller, version: str, body: Any, query: RestQuery,
                    wait: bool = True) -> str:
-    """POST workLogs. On SQLite it runs on ``Store.raw_write`` (no ORM session: the Session's
-    set-up and commit cost more than the SQL of one create); ``wait=False`` raises
-    ``WriteBusy`` instead of waiting for the write lock (callers on the event loop)."""
+    """POST workLogs, on ``Store.raw_write`` (no ORM session: the Session's set-up and commit
+    cost more than the SQL of one create); ``wait=False`` raises ``WriteBusy`` instead of
+    waiting for the write lock (callers on the event loop)."""
     require_any_role(caller, "POST workLogs")
     item = worklog_input(body)
-    store = caller.context.org.store
-    if store.is_sqlite:
-        with store.raw_write(wait=wait) as conn:
-            row = _prepare_create(WriteScope(None, caller, conn), item, version)
-            conn.execute(_INSERT_SQL, row)
-            sql = worklog_select_one("w.id = :id")
-            found = conn.execute(sql, _render_params(caller, {"id": row["id"]},
-                                                     expand=query.expand_display_name(),
-                                                     editable=False)).fetchone()
-        return _create_echo(str(found[2]), item)
-    with store.write() as session:
-        row = _prepare_create(WriteScope(session, caller), item, version)
-        session.execute(_INSERT, row)
-        rows = _select_worklogs(session, caller, ["w.id = :id"], {"id": row["id"]},
-                                expand=query.expand_display_name(), single=True)
-    return _create_echo(rows[0][2], item)
+    with caller.context.org.store.raw_write(wait=wait) as conn:
+        row = _prepare_create(WriteScope(None, caller, conn), item, version)
+        conn.execute(_INSERT_SQL, row)
+        sql = worklog_select_one("w.id = :id")
+        found = conn.execute(sql, _render_params(caller, {"id": row["id"]},
+                                                 expand=query.expand_display_name(),
+                                                 editable=False)).fetchone()
+    return _create_echo(str(found[2]), item)
 
 
 def _create_echo(rendered: str, item: WorkLogInput) -> str:

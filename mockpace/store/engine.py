@@ -51,17 +51,16 @@ def current_schema() -> tuple[tuple[str, str, str], ...]:
 
 
 def database_file(db: str) -> Path | None:
-    """The SQLite file a ``--db`` value names; None for ``:memory:`` and other databases."""
-    if "://" in db:
+    """The SQLite file a ``--db`` value names; None for ``:memory:``."""
+    if "://" in check_db(db):
         url = make_url(db)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", MEMORY):
-            return Path(url.database or "").expanduser()
-        return None
+        return None if url.database in (None, "", MEMORY) else Path(url.database or "").expanduser()
     return None if db == MEMORY else Path(db).expanduser()
 
 
-def database_url(db: str) -> tuple[str, Path | None, bool]:
-    """Turn the ``--db`` value into (SQLAlchemy URL, SQLite file or None, is_temporary).
+def database_url(db: str) -> tuple[str, Path, bool]:
+    """Turn the ``--db`` value (SQLite only, ``check_db``) into (SQLAlchemy URL, SQLite file,
+    is_temporary).
 
     ``:memory:`` is a throw-away SQLite file in a temporary folder (in RAM where /dev/shm
     exists): a true in-memory SQLite database is one per connection, which breaks the
@@ -129,18 +128,14 @@ class Store:
         """``read_only``: an existing database file opened only to read (``mockpace tokens``):
         no pragma that writes, and SQLite refuses every write (``query_only``)."""
         self.url, self.path, self.temporary = database_url(db)
-        self.is_sqlite = self.path is not None
         self.read_only = read_only
-        if self.path is not None and not read_only:
+        if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {}
-        if self.is_sqlite:
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
-            kwargs["pool_size"] = 8
-            kwargs["max_overflow"] = 16
-        self.engine: Engine = create_engine(self.url, **kwargs)
-        if self.is_sqlite:
-            self._install_sqlite_hooks()
+        self.engine: Engine = create_engine(
+            self.url, connect_args={"check_same_thread": False,
+                                    "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=8, max_overflow=16)
+        self._install_sqlite_hooks()
         self._write_engine = self.engine.execution_options(mockpace_write=True)
         self._memory_snapshots: dict[str, tuple[sqlite3.Connection, datetime]] = {}
         self._snapshot_lock = threading.Lock()
@@ -182,8 +177,6 @@ class Store:
 
     def schema_tables(self) -> list[str]:
         """The names of this mockpace's tables the database holds (none: a new file)."""
-        if not self.is_sqlite:
-            return []
         names = {name for kind, name, _ in current_schema() if kind == "table"}
         rows = self.fast_rows("SELECT name FROM sqlite_master WHERE type = 'table'")
         return sorted(row[0] for row in rows if row[0] in names)
@@ -191,7 +184,6 @@ class Store:
     def backup_file(self) -> Path:
         """A consistent copy of the database file beside it (``<name>.<UTC time>.bak``),
         taken with SQLite's backup API (a plain file copy could miss the WAL's pages)."""
-        assert self.path is not None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = self.path.with_name(f"{self.path.name}.{stamp}.bak")
         n = 1
@@ -206,8 +198,6 @@ class Store:
         """True when the database has the tables and indexes this mockpace creates, exactly as
         it creates them (False for a file built by a mockpace with another schema). Tables of
         other names (a user's own) do not count."""
-        if not self.is_sqlite:
-            return True
         expected = current_schema()
         names = {name for _, name, _ in expected}
         actual = [(row[0], row[1], row[2]) for row in self.fast_rows(_SCHEMA_SQL)]
@@ -279,8 +269,6 @@ class Store:
         ``foreign_keys=False`` skips them for loads whose references are consistent by
         construction (they can only be switched outside a transaction, so it happens here,
         and back on before the connection returns to the pool)."""
-        if not self.is_sqlite:
-            raise NotImplementedError("bulk loading is implemented for SQLite only")
         pooled = self.engine.raw_connection()
         raw = pooled.driver_connection
         assert raw is not None
@@ -306,10 +294,6 @@ class Store:
         """Rows of a read on a per-thread raw SQLite connection, for the per-request hot path
         (settings, clock, token): several times cheaper than a pooled SQLAlchemy session. In
         autocommit mode each statement sees the latest commit of any connection or process."""
-        if not self.is_sqlite:
-            parts = sql.split("?")  # positional -> named, which text() renders per driver
-            named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
-            return self.fast_read(named, {f"p{i}": v for i, v in enumerate(params)})
         return self._fast_conn().execute(sql, tuple(params)).fetchall()
 
     def _thread_conn(self, attr: str) -> sqlite3.Connection:
@@ -332,9 +316,6 @@ class Store:
         """``fast_rows`` with named (``:name``) parameters, for one read statement returning
         many rows (a worklog page): one statement is its own snapshot, and the driver's rows
         skip SQLAlchemy's per-row result processing (a third of a 500-row page's cost)."""
-        if not self.is_sqlite:
-            with self.engine.connect() as other:
-                return list(other.execute(text(sql), dict(params)).all())
         return self._fast_conn().execute(sql, params).fetchall()
 
     def _raw_write_conn(self) -> sqlite3.Connection:
@@ -352,8 +333,6 @@ class Store:
 
         ``wait=False`` never waits (for callers on the event loop): it raises ``WriteBusy`` at
         once when another thread of this process or another process holds the write lock."""
-        if not self.is_sqlite:
-            raise NotImplementedError("raw writes are implemented for SQLite only")
         if not self.write_lock.acquire(blocking=wait):
             raise WriteBusy
         try:
@@ -394,8 +373,6 @@ class Store:
 
     def save_snapshot(self, name: str) -> datetime:
         """Copy the whole database (data, settings, clock) aside under ``name``."""
-        if not self.is_sqlite:
-            raise NotImplementedError("snapshots need SQLite")
         created = datetime.now(UTC)
         with self._snapshot_lock:
             pooled = self.engine.raw_connection()
@@ -416,7 +393,7 @@ class Store:
         """Write a saved snapshot into a throw-away file of this process (removed at its exit
         with the folder it lies in: a throw-away database's own, else a new one) and return its
         path, for other processes to ``import_snapshot`` it."""
-        if self.temporary and self.path is not None:
+        if self.temporary:
             path = self.path.with_name(f"snapshot-{len(self._memory_snapshots)}-{name}.db")
         else:
             path = _temporary_database()
@@ -484,5 +461,5 @@ class Store:
             conn.close()
         self._fast_conns.clear()
         self.engine.dispose()
-        if self.temporary and self.path is not None and not keep_file:
+        if self.temporary and not keep_file:
             _remove_temporary(self.path)
