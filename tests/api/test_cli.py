@@ -208,3 +208,25 @@ def test_banner_names_the_command_as_it_can_be_run_from_here(
     assert cli.command_name() == ".venv/bin/mockpace"
     monkeypatch.setattr(cli.shutil, "which", lambda name: str(script))  # activated
     assert cli.command_name() == "mockpace"
+
+
+def test_clock_advances_through_two_workers_all_count() -> None:
+    """``PUT /_mockpace/clock {"advance": ...}`` reads and writes the clock in one transaction,
+    so concurrent advances served by different worker processes all count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc, base = start_serve(free_port(), "--db", ":memory:", "--fixture", str(SMALL_FIXTURE),
+                             "--workers", "2", "--clock", "2026-11-02T08:00:00Z")
+    try:
+        def advance(_: int) -> int:
+            # a new connection per request: the kernel spreads them over both workers
+            return httpx.put(base + "/_mockpace/clock", json={"advance": 60},
+                             timeout=30).status_code
+
+        with ThreadPoolExecutor(12) as pool:
+            assert set(pool.map(advance, range(60))) == {200}
+        assert httpx.get(base + "/_mockpace/clock").json() == {"now": "2026-11-02T09:00:00Z",
+                                                               "mode": "fixed"}
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
