@@ -23,7 +23,11 @@ CASES = [
     ("too many SQL variables", 400, "BadRequest",
      "The request is too large or too complex for the database (too many sql variables); "
      "simplify it."),
-    ("integer overflow", 400, "BadQuery", "The query could not be executed: integer overflow."),
+    ("integer overflow", 400, "BadRequest",
+     "The request is too large or too complex for the database (integer overflow); "
+     "simplify it."),
+    ("misuse of aggregate function sum()", 400, "BadQuery",
+     "The query could not be executed: misuse of aggregate function sum()."),
     ("disk I/O error", 500, "UnexpectedError",
      "Unexpected database error (OperationalError); the server log has the details."),
 ]
