@@ -73,3 +73,37 @@ def test_without_the_ini_option_only_the_marker_fails(tmp_path: Path) -> None:
         "PASSED", "PASSED", "PASSED", "FAILED", "FAILED"]
     # the warnings of a failing test are in its report section
     assert "mockpace contract warnings" in output and WARNING in output
+
+
+SPY_CONFTEST = '''
+import mockpace.testing.plugin as plugin
+
+JOURNAL_READS = []
+_init = plugin.Mockpace.__init__
+
+
+def _spying_init(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    def record(request):
+        if request.method == "GET" and request.url.path.endswith("/_mockpace/requests"):
+            JOURNAL_READS.append(1)
+    self.admin.event_hooks["request"].append(record)
+
+
+plugin.Mockpace.__init__ = _spying_init
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"journal reads: {len(JOURNAL_READS)}")
+'''
+
+
+def test_a_passing_test_without_strict_mode_reads_no_journal(tmp_path: Path) -> None:
+    """The journal (every organization's requests) is fetched only for a test under strict
+    mode or a failing test: test_marked and test_fails_anyway, not the three passing ones."""
+    (tmp_path / "conftest.py").write_text(SPY_CONFTEST)
+    output = run_suite(tmp_path)
+    assert [outcome(output, t) for t in ("test_clean", "test_slips", "test_exempt",
+                                         "test_marked", "test_fails_anyway")] == [
+        "PASSED", "PASSED", "PASSED", "FAILED", "FAILED"]
+    assert "journal reads: 2" in output  # the small fixture has one organization
