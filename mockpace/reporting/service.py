@@ -21,10 +21,16 @@ from mockpace.common import limits
 from mockpace.common.auth import Caller
 from mockpace.common.errors import ODataError, sqlite_limit
 from mockpace.reporting import edm, metadata
-from mockpace.reporting.edm import Nav, Params, Ref, Scope, StructuredType
+from mockpace.reporting.edm import Complex, Nav, Params, Ref, Scope, StructuredType
 from mockpace.reporting.query import apply, engine
 from mockpace.reporting.query import filter as flt
-from mockpace.reporting.query.options import Options, parse_bool, parse_int, parse_options
+from mockpace.reporting.query.options import (
+    Options,
+    parse_bool,
+    parse_int,
+    parse_options,
+    parse_select,
+)
 
 JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true"
 BASE_HEADERS = {"OData-Version": "4.0"}
@@ -269,7 +275,7 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
     select_text = options.get("select")
     ctx = f"{root}/$metadata#{context}"
     if select_text:
-        ctx += f"({select_text.replace(' ', '')})"
+        ctx += f"({_select_context(t, qc.version, select_text)})"
     body: dict[str, Any] = {"@odata.context": ctx}
     if page.count is not None:
         body["@odata.count"] = page.count
@@ -289,6 +295,21 @@ def collection(conn: Any, qc: engine.QueryContext, t: StructuredType, options: O
         tail = b',"@odata.nextLink":' + orjson.dumps(body["@odata.nextLink"]) + b"}"
     return Answer(200, head[: -len(b'"value":[]}')] + value + tail, JSON_TYPE,
                   {**BASE_HEADERS, **headers})
+
+
+def _select_context(t: StructuredType, version: str, select_text: str) -> str:
+    """The `$select` paths of `@odata.context` as the model spells them (the request may
+    write them in another case; run_collection has validated them already)."""
+    paths = []
+    for path, _pos in parse_select(select_text):
+        owner: StructuredType | None = t
+        names = []
+        for segment in path:
+            member = owner.member(segment, version) if owner is not None else None
+            names.append(segment if member is None else member.name)
+            owner = member.type if isinstance(member, Complex) else None
+        paths.append("/".join(names))
+    return ",".join(paths)
 
 
 def next_link(options: Options, root: str, link_path: str, *, skip: int, top: int | None,

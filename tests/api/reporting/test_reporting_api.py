@@ -231,6 +231,16 @@ def test_option_names_case_and_dollar(client: TestClient) -> None:
     assert [r["System_Id"] for r in response.json()["value"]] == [1000, 1001]
 
 
+def test_context_names_selected_properties_as_the_model_spells_them(client: TestClient) -> None:
+    """$select is matched case-insensitively; @odata.context names what the rows carry."""
+    body = get(client, f"{V}/workLogsOnly", **{"$select": "periodlength, id", "$top": "1"})
+    assert body["@odata.context"].endswith("#workLogsOnly(PeriodLength,Id)")
+    assert list(body["value"][0]) == ["Id", "PeriodLength"]
+    nested = get(client, f"{V}/workLogsWorkItems", **{
+        "$select": "workitem/system_id,user,*", "$top": "1"})
+    assert nested["@odata.context"].endswith("#workLogsWorkItems(WorkItem/System_Id,User,*)")
+
+
 def test_select_paths_and_whole_objects(client: TestClient) -> None:
     body = get(client, f"{V}/workLogsWorkItems", **{
         "$select": "Id,WorkItem/System_Title,WorkItem/System_Id,User",
