@@ -170,6 +170,17 @@ class Plan:
     navs: set[str] = field(default_factory=set)
 
 
+
+# SQLite's abs() of the smallest Int64 raises "integer overflow" (a SQLite limit: a 400).
+_OVERFLOW = func.abs(literal(-9223372036854775807, Integer) - 1)
+
+
+def _integer_or_overflow(aggregate: Any) -> Any:
+    """An aggregate declared integral, or the "integer overflow" error: SQLite computes an
+    integer `mul`/`add` past Int64 as a REAL, and an Edm.Int64 is never answered as a float."""
+    return case((func.typeof(aggregate) == "real", _OVERFLOW), else_=aggregate)
+
+
 class Builder:
     """One request's `$apply`: parses the text, checks every name and builds the stages."""
 
@@ -387,15 +398,17 @@ class Builder:
         number = value.edm in flt.NUMERIC
         if method in ("sum", "average") and not number:
             raise bad(f"{method} needs a number; '{expr_text}' is {value.edm}.", method_pos)
+        integral = value.edm in flt.INTEGRAL
         if method == "sum":
-            integral = value.edm in flt.INTEGRAL
             zero = literal(0, Integer) if integral else literal(0.0, REAL)
-            return func.coalesce(func.sum(x), zero), \
+            total = func.coalesce(func.sum(x), zero)
+            return (_integer_or_overflow(total) if integral else total), \
                 "Edm.Int64" if integral else "Edm.Double", False
         if method == "average":
             return func.avg(x), "Edm.Double", True
         if method in ("min", "max"):
-            return getattr(func, method)(x), value.edm, True
+            extreme = getattr(func, method)(x)
+            return (_integer_or_overflow(extreme) if integral else extreme), value.edm, True
         # countdistinct counts null as one more value, as .NET's Distinct().Count() does
         return func.count(x.distinct()) + func.max(case((x.is_(None), 1), else_=0)), \
             "Edm.Int64", False

@@ -198,6 +198,25 @@ def test_what_sqlite_cannot_compute_is_a_400(client: TestClient) -> None:
         "simplify it.")
 
 
+def test_an_integer_aggregate_past_int64_is_a_400_not_a_double(client: TestClient) -> None:
+    """SQLite turns an integer `mul`/`add` past Int64 into a REAL: the sum (or min/max) of such
+    an expression was answered 200 with a float like 3.4e26 for an Edm.Int64 property."""
+    big = "9223372036854775807"
+    for apply in (f"aggregate(PeriodLength mul {big} with sum as S)",
+                  f"aggregate(PeriodLength add {big} with sum as S)",
+                  f"compute(PeriodLength mul {big} as B)/aggregate(B with sum as S)",
+                  f"groupby((User/Name),aggregate(PeriodLength mul {big} with max as S))",
+                  f"aggregate(PeriodLength mul {big} with min as S)"):
+        assert error(client, "workLogsOnly", 400, **{"$apply": apply}) == (
+            "The request is too large or too complex for the database (integer overflow); "
+            "simplify it."), apply
+    fine = client.get(f"{V}/workLogsOnly", params={
+        "$apply": "aggregate(PeriodLength mul 1000 with sum as S,PeriodLength with max as M)"})
+    row = fine.json()["value"][0]
+    assert isinstance(row["S"], int) and row["S"] > 0 and row["S"] % 1000 == 0, fine.text
+    assert isinstance(row["M"], int), fine.text
+
+
 def test_expand_of_a_grouped_navigation_never_drops_what_it_asks(client: TestClient) -> None:
     """The group holds the key of a grouped navigation property: `$expand` selecting it is
     served; selecting more, or nested options, was answered 200 without them (silently)."""
