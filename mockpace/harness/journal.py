@@ -17,13 +17,18 @@ from typing import Any
 import orjson
 
 from mockpace.common.auth import token_from_header
+from mockpace.common.limits import MAX_JSON_DEPTH
 
-MAX_DEPTH = 32  # nesting levels of a JSON body kept in the journal
+MAX_DEPTH = MAX_JSON_DEPTH  # nesting levels of a JSON body kept in the journal
 CUT = "\u2026(cut: "  # every mark of a cut starts with it: "…(cut: 3 more items)"
 CUT_KEY = "\u2026"  # the property that marks the properties cut from an object
 
 
-def journal_body(body: bytes, content_type: str, limit: int) -> Any:
+NO_JSON: Any = object()  # no parse of the body at hand (or not JSON)
+
+
+def journal_body(body: bytes, content_type: str, limit: int,
+                 parsed: Any = NO_JSON) -> Any:
     """The journal's copy of a request body: JSON bounded in depth and size, or text.
 
     JSON is kept as its text (an ``orjson.Fragment``, rendered as JSON by ``render``), not as
@@ -31,6 +36,9 @@ def journal_body(body: bytes, content_type: str, limit: int) -> Any:
     ``journal_size`` entries (1000 bodies of 256 KB would have been gigabytes)."""
     if not body:
         return None
+    if parsed is not NO_JSON and len(body) <= limit:
+        # parsed by limits.parse_json: no deeper than MAX_JSON_DEPTH == MAX_DEPTH, kept as sent
+        return orjson.Fragment(body)
     if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
         try:
             document = orjson.loads(body)

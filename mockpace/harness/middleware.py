@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockpace.common import contract
+from mockpace.common import contract, limits
 from mockpace.common.auth import lookup_token, token_from_header
 from mockpace.common.context import Context
 from mockpace.common.errors import error_response, odata_body, seven_pace_body
@@ -28,7 +28,7 @@ from mockpace.common.timefmt import format_admin
 from mockpace.harness import catalog, console, diagnostics
 from mockpace.harness.diagnostics import Diagnostic
 from mockpace.harness.faults import FaultRule, default_code
-from mockpace.harness.journal import journal_body, mask_authorization
+from mockpace.harness.journal import NO_JSON, journal_body, mask_authorization
 from mockpace.harness.ratelimit import SHARED
 from mockpace.harness.state import harness_of
 
@@ -71,14 +71,22 @@ class HarnessMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
 
         body = b""
+        document: Any = NO_JSON
         if method in READS_BODY:
             body = await _read_body(receive)
             receive = _replay(body, receive)
+            document = _parse_once(scope, body, headers.get("content-type", ""))
 
         endpoint = catalog.match(method, routed)
         found: list[Diagnostic] = []
         if endpoint is not None:
-            found = diagnostics.check(endpoint, query, body, headers.get("content-type"))
+            found = diagnostics.check(endpoint, query, body, headers.get("content-type"),
+                                      None if document is NO_JSON else document)
+        # the journal's copy of the body is taken before the route (which may change the
+        # parsed document it is handed)
+        journal_copy = journal_body(body, headers.get("content-type", ""),
+                                    settings.journal_body_limit, document) \
+            if settings.journal_size > 0 else None
         # deviations the routes notice while serving (mockpace.common.contract) join them
         ledger, ledger_token = contract.open_ledger(settings.strict_contract)
 
@@ -126,7 +134,8 @@ class HarnessMiddleware:
                             (time.perf_counter() - started) * 1000,
                             [d.text for d in [*found, *ledger.found]])
             if settings.journal_size > 0:
-                state.journal.append(_entry(method, original, routed, query, headers, body,
+                state.journal.append(_entry(method, original, routed, query, headers,
+                                            journal_copy,
                                             status_box[0], started, [*found, *ledger.found],
                                             settings.journal_body_limit),
                                      settings.journal_size)
@@ -238,8 +247,22 @@ def _strict_response(found: list[Diagnostic], endpoint: Any, routed: str) -> Res
                     media_type="application/json; charset=utf-8")
 
 
+def _parse_once(scope: Scope, body: bytes, content_type: str) -> Any:
+    """A JSON body parsed once, bounded (``limits.parse_json``), for the diagnostics, the
+    journal and the route (``limits.shared_json``); NO_JSON when it is not JSON."""
+    if not body or ("json" not in content_type.lower() and body.lstrip()[:1] not in (b"{", b"[")):
+        return NO_JSON
+    try:
+        document = limits.parse_json(body)
+    except limits.JsonBodyError as exc:
+        scope["state"][limits.JSON_STATE] = (body, exc)
+        return NO_JSON
+    scope["state"][limits.JSON_STATE] = (body, document)
+    return document
+
+
 def _entry(method: str, original: str, routed: str, query: str, headers: dict[str, str],
-           body: bytes, status: int | None, started: float,
+           journal_copy: Any, status: int | None, started: float,
            found: list[Diagnostic], body_limit: int) -> dict[str, Any]:
     shown = dict(headers)
     if "authorization" in shown:
@@ -250,7 +273,7 @@ def _entry(method: str, original: str, routed: str, query: str, headers: dict[st
         "path": original,
         "query": unquote(query),
         "headers": shown,
-        "body": journal_body(body, headers.get("content-type", ""), body_limit),
+        "body": journal_copy,
         "status": status,
         "durationMs": round((time.perf_counter() - started) * 1000, 2),
         "warnings": [d.text for d in found],

@@ -35,7 +35,7 @@ QueryDep = Annotated[RestQuery, Depends(rest_query)]
 async def json_body(request: Request) -> Any:
     """The request body as JSON; malformed or empty is 400 BadRequest. Read here (async) so
     the sync route runs in the thread pool with the body in hand."""
-    return parse_json(await request.body())
+    return parse_json(await request.body(), request.scope.get("state"))
 
 
 JsonBody = Annotated[Any, Depends(json_body)]

@@ -22,11 +22,12 @@ def bad_body(problem: str, **fields: Any) -> SevenPaceError:
     return SevenPaceError("BadRequest", f"The request body is invalid: {problem}.", fields=fields)
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, state: dict[str, Any] | None = None) -> Any:
+    """The JSON body (the harness's parse of it when ``state`` holds one)."""
     if not raw.strip():
         raise bad_body("it is empty; a JSON body is required")
     try:
-        return limits.parse_json(raw)
+        return limits.shared_json(state, raw)
     except limits.JsonBodyError as exc:
         raise bad_body(str(exc)) from None
 

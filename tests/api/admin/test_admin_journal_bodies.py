@@ -34,6 +34,33 @@ def test_a_500_item_batch_is_kept_as_json(small_client: TestClient, small_app: A
     assert _last_body(small_client) == items
 
 
+def test_a_json_body_is_parsed_once(small_client: TestClient, small_app: Any,
+                                    monkeypatch: Any) -> None:
+    """The diagnostics, the journal and the route share one parse of the body (it was parsed
+    three times, ~1.4 ms more per 500-item batch)."""
+    items = [{"length": 60 + n, "comment": f"item {n}", "comments": "typo"} for n in range(500)]
+    raw = orjson.dumps(items)
+    parses: list[int] = []
+    loads = orjson.loads
+
+    def counting(data: Any) -> Any:
+        if data == raw:
+            parses.append(1)
+        return loads(data)
+
+    headers = {**_auth(small_client, small_app), "content-type": "application/json"}
+    monkeypatch.setattr(orjson, "loads", counting)
+    response = small_client.post(BATCH, content=raw, headers=headers)
+    monkeypatch.undo()
+    assert response.status_code == 200, response.text
+    assert len(parses) == 1
+    # each consumer still did its part: the items validated, warned about, and journaled
+    assert len(response.json()) == 500
+    assert "unknown-property: body property '[0].comments'" in \
+        response.headers["x-mockpace-warning"]
+    assert _last_body(small_client) == items
+
+
 def test_a_body_over_the_limit_keeps_its_head_and_marks_the_cut(small_client: TestClient,
                                                                 small_app: Any) -> None:
     assert small_client.get("/_mockpace/settings").json()["journal_body_limit"] == 262_144
