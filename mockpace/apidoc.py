@@ -28,6 +28,8 @@ from mockpace.common.versions import REPORTING_VERSIONS, REST_VERSIONS, TRACKING
 from mockpace.harness import catalog
 from mockpace.harness.catalog import Endpoint
 from mockpace.reporting import edm
+from mockpace.rest import schemas as body_rules
+from mockpace.rest import service as rest_service
 from mockpace.rest.params import INT32_MAX, MAX_PAGE, MAX_WORK_ITEM_IDS
 from mockpace.tracking.service import IDLE_OPTIONS, LATEST_MAX, STOP_REASONS
 
@@ -120,15 +122,22 @@ def rest_schemas() -> dict[str, Any]:
 
 
 def worklog_input_schema() -> dict[str, Any]:
-    number = {"anyOf": [{"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX},
-                        {"type": "string", "pattern": r"^[+-]?\d+$"}, NULL]}
+    # the bounds the server checks: rest.schemas.as_int and its workItemId check,
+    # rest.service.check_length (numbers may come as strings; a pattern cannot hold a bound)
+    def number(minimum: int) -> dict[str, Any]:
+        assert minimum >= 0  # the pattern: no minus sign but on zeros ("-0" is 0)
+        return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": INT32_MAX},
+                          {"type": "string", "pattern": r"^(\+?\d+|-0+)$"}, NULL]}
+
     properties = {
         "timeStamp": nullable({"type": "string", "description": "ISO date or date-time (with or "
                                "without offset: without one it is the owner's local time), or "
                                "US style 12/11/2023, 1:30:00 PM; default now"}),
-        "length": {**number, "description": "seconds (required on create, > 0)"},
-        "billableLength": number,
-        "workItemId": {**number, "description": "0 or null: no work item"},
+        "length": {**number(rest_service.LENGTH_MIN),
+                   "description": "seconds (required on create, > 0)"},
+        "billableLength": number(rest_service.BILLABLE_MIN),
+        "workItemId": {**number(body_rules.WORK_ITEM_ID_MIN),
+                       "description": "0 or null: no work item"},
         "comment": nullable(STRING),
         "userId": {**nullable(GUID), "description": "owner; another user needs Administrator"},
         "activityTypeId": nullable(GUID),

@@ -15,6 +15,8 @@ from mockpace.common import limits
 from mockpace.common.errors import SevenPaceError
 
 INT32_MAX = 2**31 - 1  # the real service binds these numbers to .NET Int32
+INT32_MIN = -INT32_MAX  # the smallest body number accepted (as_int)
+WORK_ITEM_ID_MIN = 0  # 0 (or null) is "no work item"; a negative id is refused
 _MISSING: Any = object()
 
 
@@ -44,7 +46,7 @@ def lower_keys(value: Any, where: str) -> dict[str, Any]:
 def as_int(value: Any, name: str) -> int | None:
     """int, integral float or numeric string; null and "" are None; within Int32."""
     number = _as_int(value, name)
-    if number is not None and not -INT32_MAX <= number <= INT32_MAX:
+    if number is not None and not INT32_MIN <= number <= INT32_MAX:
         raise bad_body(f"'{name}' is out of range: {limits.echo_json(value)}", property=name)
     return number
 
@@ -140,7 +142,7 @@ def worklog_input(body: Any, where: str = "body") -> WorkLogInput:
     work_item = as_int(take("workitemid"), "workItemId")
     # The docs' sample body sends 0 as a placeholder: no work item.
     result.work_item_id = work_item if work_item else None
-    if work_item is not None and work_item < 0:
+    if work_item is not None and work_item < WORK_ITEM_ID_MIN:
         raise bad_body(f"'workItemId' must not be negative, got {work_item}",
                        property="workItemId")
     result.comment = as_str(take("comment"), "comment")

@@ -482,16 +482,20 @@ class WriteScope:
         return instant
 
 
+LENGTH_MIN = 1  # seconds: a worklog's length is positive (create and update)
+BILLABLE_MIN = 0  # a billable length is never negative
+
+
 def check_length(length: int | None, billable: int | None) -> None:
     if length is None:
         raise SevenPaceError("LengthIsRequired",
                              "The length is required: give 'length' in seconds (3600 = 1 hour).",
                              fields={"property": "length"})
-    if length <= 0:
+    if length < LENGTH_MIN:
         raise SevenPaceError("LengthMustBePositive",
                              f"The length must be a positive number of seconds, got {length}.",
                              fields={"property": "length", "value": length})
-    if billable is not None and billable < 0:
+    if billable is not None and billable < BILLABLE_MIN:
         raise SevenPaceError("DbValidationError",
                              f"'billableLength' must not be negative, got {billable}.",
                              fields={"property": "billableLength", "value": billable})

@@ -188,3 +188,22 @@ def test_generated_client_makes_a_real_call(server: LiveServer, document: dict[s
         sys.path.remove(str(tmp_path / "out"))
         for name in [n for n in sys.modules if n.startswith("mockpace_client")]:
             del sys.modules[name]
+
+
+def test_worklog_input_bounds_are_the_servers(server: LiveServer,
+                                              document: dict[str, Any]) -> None:
+    """The document's number bounds are the ones the server validates: workItemId, length and
+    billableLength allowed negative numbers (down to -2147483648) the server refuses."""
+    properties = document["components"]["schemas"]["WorkLogInput"]["properties"]
+    for name, minimum in [("workItemId", 0), ("length", 1), ("billableLength", 0)]:
+        assert properties[name]["anyOf"][:2] == [
+            {"type": "integer", "minimum": minimum, "maximum": 2**31 - 1},
+            {"type": "string", "pattern": r"^(\+?\d+|-0+)$"}], name
+    url = f"{server.url}/api/rest/workLogs?api-version=3.2"
+    for body, status in [({"length": 60, "workItemId": -1}, 400),
+                         ({"length": 60, "workItemId": "-1"}, 400),
+                         ({"length": 0}, 422), ({"length": 60, "billableLength": -1}, 422),
+                         ({"length": 60, "billableLength": -(2**31)}, 400),
+                         ({"length": 60, "workItemId": "-0", "comment": "none"}, 200)]:
+        response = httpx.post(url, json=body, headers=AUTH)
+        assert response.status_code == status, (body, response.text)
