@@ -24,6 +24,7 @@ from sqlmodel import select
 from mockpace.store import Store, WorkItem, WorkLog, derived
 from tests.api.reporting.conftest import ALICE
 from tests.api.reporting.dataset import START, app_for_store, build_store, gid
+from tests.api.reporting.odata_pages import every_row
 
 V = "/api/odata/v3.2"
 EMPTY_ROOT, CHAIN, OTHER_PROJECT, ORPHAN, CYCLE = 5000, 6000, 7000, 7100, 7200
@@ -145,18 +146,6 @@ def world() -> World:
 def client(world: World) -> Iterator[TestClient]:
     with TestClient(world.app, headers=ALICE) as c:
         yield c
-
-
-def every_row(client: TestClient, path: str, **params: str) -> list[dict[str, Any]]:
-    response = client.get(path, params=params)
-    rows: list[dict[str, Any]] = []
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows += body["value"]
-        if "@odata.nextLink" not in body:
-            return rows
-        response = client.get(body["@odata.nextLink"])
 
 
 Keep = Callable[[dict[str, Any]], bool]

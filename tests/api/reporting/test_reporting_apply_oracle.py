@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.reporting.conftest import ALICE
+from tests.api.reporting.odata_pages import every_row
 
 V = "/api/odata/v3.2"
 Row = dict[str, Any]
@@ -22,15 +23,7 @@ Row = dict[str, Any]
 def fetch_all(client: TestClient, path: str, **params: str) -> list[Row]:
     """Every row of a collection (a set name or an absolute next link), following next
     links."""
-    rows: list[Row] = []
-    response = client.get(path if "://" in path else f"{V}/{path}", params=params or None)
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows += body["value"]
-        if "@odata.nextLink" not in body:
-            return rows
-        response = client.get(body["@odata.nextLink"])
+    return every_row(client, path if "://" in path else f"{V}/{path}", **params)
 
 
 @pytest.fixture(scope="module")

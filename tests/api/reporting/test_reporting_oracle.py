@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.reporting.conftest import ALICE
 from tests.api.reporting.dataset import COMMENTS, STATES
+from tests.api.reporting.odata_pages import every_row
 from tests.conftest import default_org
 
 Row = dict[str, Any]
@@ -211,16 +212,9 @@ def expression(rng: random.Random, depth: int = 0) -> tuple[str, Pred]:
 
 
 def fetch_ids(client: TestClient, filter_text: str) -> list[str]:
-    ids: list[str] = []
-    response = client.get("/api/odata/v3.2/workLogsWorkItems",
-                          params={"$filter": filter_text, "$select": "Id"})
-    while True:
-        assert response.status_code == 200, (filter_text, response.text)
-        body = response.json()
-        ids += [row["Id"] for row in body["value"]]
-        if "@odata.nextLink" not in body:
-            return ids
-        response = client.get(body["@odata.nextLink"])
+    rows = every_row(client, "/api/odata/v3.2/workLogsWorkItems",
+                     **{"$filter": filter_text, "$select": "Id"})
+    return [row["Id"] for row in rows]
 
 
 @pytest.fixture(scope="module")

@@ -8,24 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.reporting.odata_pages import follow
+
 V = "/api/odata/v3.2"
-
-
-def follow(client: TestClient, url: str, params: dict[str, str] | None = None,
-           headers: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], int]:
-    rows: list[dict[str, Any]] = []
-    pages = 0
-    response = client.get(url, params=params, headers=headers)
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        pages += 1
-        rows += body["value"]
-        link = body.get("@odata.nextLink")
-        if link is None:
-            return rows, pages
-        assert link.startswith("http://testserver/api/odata/v3.2/")
-        response = client.get(link, headers=headers)
 
 
 def all_rows(client: TestClient, path: str, select: str, flt: str | None = None
